@@ -1,0 +1,59 @@
+"""Build the skill: the routing table (first match wins), and the catch-all apology."""
+
+from __future__ import annotations
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import SkillBuilder
+
+from . import content
+from . import conversation as conv
+from .handlers import Apology, Route, Silent
+
+
+def intent(name: str, event: conv.Event) -> Route:
+    return Route("IntentRequest", event, intent=name)
+
+
+def routes() -> list[Route | Silent]:
+    """Every request the skill answers, in the order they are tried."""
+    return [
+        Route("LaunchRequest", conv.launch),
+        # Safety first: emergencies and warning signs win over whatever else is going on.
+        intent("EmergencyIntent", conv.emergency),
+        intent("SymptomReportIntent", conv.symptom),
+        intent("CrampReliefIntent", conv.relief),
+        intent("StillCrampingIntent", conv.still_cramping),
+        intent("CrampGoneIntent", conv.cramp_gone),
+        intent("CausesIntent", conv.causes),
+        intent("PreventionIntent", conv.prevention),
+        intent("RedFlagCheckIntent", conv.checks),
+        intent("AMAZON.YesIntent", conv.yes),
+        intent("AMAZON.NoIntent", conv.no),
+        intent("AMAZON.NextIntent", conv.next_step),
+        intent("AMAZON.PreviousIntent", conv.previous_step),
+        intent("AMAZON.RepeatIntent", conv.repeat),
+        intent("AMAZON.StartOverIntent", conv.start_over),
+        intent("AMAZON.PauseIntent", conv.pause),
+        intent("AMAZON.ResumeIntent", conv.resume),
+        intent("AMAZON.HelpIntent", conv.help_),
+        intent("AMAZON.NavigateHomeIntent", conv.home),
+        intent("AMAZON.StopIntent", conv.stop),
+        intent("AMAZON.CancelIntent", conv.stop),
+        intent("AMAZON.FallbackIntent", conv.fallback),
+        # An intent this model doesn't have (a new built-in, a stale model): a helpful reprompt.
+        Route("IntentRequest", conv.fallback),
+        Silent("SessionEndedRequest", "session ended"),
+        Silent("System.ExceptionEncountered", "Alexa reported an error"),
+        Silent(None, "unhandled request"),
+    ]
+
+
+def build_skill(table: list[Route | Silent] | None = None) -> CustomSkill:
+    """The skill, with its content loaded and checked (a broken responses file fails here)."""
+    for locale in content.locales():
+        content.catalog(locale)
+    builder = SkillBuilder()
+    for handler in routes() if table is None else table:
+        builder.add_request_handler(handler)
+    builder.add_exception_handler(Apology())
+    return builder.create()

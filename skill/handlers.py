@@ -1,0 +1,113 @@
+"""ask-sdk handlers: thin adapters from Alexa requests to conversation events and back."""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import IntentRequest, Response
+from ask_sdk_model.slu.entityresolution import StatusCode
+
+from . import content, session, ssml
+from . import conversation as conv
+
+log = logging.getLogger(__name__)
+
+
+class Route(AbstractRequestHandler):
+    """Sends one request type (for IntentRequest, one intent, or any) to one conversation event."""
+
+    def __init__(self, request_type: str, event: conv.Event, intent: str | None = None) -> None:
+        self.request_type = request_type
+        self.intent = intent
+        self.event = event
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        request = handler_input.request_envelope.request
+        if request.object_type != self.request_type:
+            return False
+        return self.intent is None or request.intent.name == self.intent
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        state = read_state(handler_input)
+        slots = slot_values(handler_input)
+        log.debug("event %s slots %s", self.event.__name__, slots)  # health details: DEBUG only
+        return speak(handler_input, self.event(state, slots))
+
+    def __repr__(self) -> str:
+        return f"Route({self.intent or self.request_type} -> {self.event.__name__})"
+
+
+class Silent(AbstractRequestHandler):
+    """Requests that take no speech (session ended, errors, unknown types): log, answer empty."""
+
+    def __init__(self, request_type: str | None, what: str) -> None:
+        self.request_type = request_type  # None: any request type not routed above
+        self.what = what
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        request_type = handler_input.request_envelope.request.object_type
+        return self.request_type in (None, request_type)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        error = getattr(request, "error", None)
+        reason = getattr(request, "reason", None)
+        error_type = getattr(getattr(error, "object_type", None), "value", None)
+        log.info("%s: type=%s reason=%s error=%s", self.what, request.object_type,
+                 getattr(reason, "value", reason), error_type)
+        return handler_input.response_builder.response
+
+
+class Apology(AbstractExceptionHandler):
+    """Any exception in a handler: a graceful apology, the place kept, nothing escapes."""
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        log.error("handler failed: %s", type(exception).__name__, exc_info=exception)
+        try:
+            state = read_state(handler_input)
+        except Exception:  # the state itself may be what broke
+            state = conv.State()
+        return speak(handler_input, conv.error(state))
+
+
+def read_state(handler_input: HandlerInput) -> conv.State:
+    """The conversation state this request carries."""
+    envelope = handler_input.request_envelope
+    session_id = envelope.session.session_id if envelope.session else None
+    return session.load(handler_input.attributes_manager.session_attributes, session_id)
+
+
+def slot_values(handler_input: HandlerInput) -> dict[str, str | None]:
+    """Slot name -> canonical value when Alexa resolved one, else the words heard, else None."""
+    request = handler_input.request_envelope.request
+    if not isinstance(request, IntentRequest) or not request.intent or not request.intent.slots:
+        return {}
+    values: dict[str, str | None] = {}
+    for name, slot in request.intent.slots.items():
+        values[name] = slot.value or None
+        authorities = slot.resolutions.resolutions_per_authority if slot.resolutions else None
+        for authority in authorities or ():
+            if authority.status and authority.status.code == StatusCode.ER_SUCCESS_MATCH:
+                values[name] = authority.values[0].value.name
+                break
+    return values
+
+
+def speak(handler_input: HandlerInput, reply: conv.Reply) -> Response:
+    """Render a reply in the request's locale, store the new state, and build the response."""
+    envelope = handler_input.request_envelope
+    catalog = content.catalog(envelope.request.locale or content.DEFAULT_LOCALE)
+    turn = reply.state.turn
+    builder = handler_input.response_builder.speak(ssml.wrap(catalog.render(reply.speech, turn)))
+    if reply.end:
+        builder.set_should_end_session(True)
+        handler_input.attributes_manager.session_attributes = {}
+    else:
+        builder.ask(ssml.wrap(catalog.render(reply.reprompt, turn)))
+        handler_input.attributes_manager.session_attributes = session.dump(reply.state)
+    return builder.response

@@ -1,0 +1,132 @@
+"""Load and check interaction_model/<locale>.json (the ASK schema): resolver, packaging, tests."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "interaction_model"
+LOCALE_FILE = re.compile(r"[a-z]{2}-[A-Z]{2}")
+SLOT_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Alexa's sample rules: letters, spaces, apostrophes, periods (abbreviations); no digits.
+SAMPLE_TEXT = re.compile(r"[a-zA-Z' .]+")
+INVOCATION = re.compile(r"[a-z][a-z' .]*[a-z]")
+INVOCATION_BANNED = {"alexa", "amazon", "echo", "skill", "app", "launch", "ask", "tell", "open",
+                     "load", "begin", "enable"}
+
+
+class ModelError(Exception):
+    """An interaction model that Alexa would refuse, naming the file and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A slot type value: canonical name, id, and the synonyms that resolve to it."""
+
+    name: str
+    id: str | None
+    synonyms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """An intent with its slots (name -> type) and sample utterances."""
+
+    name: str
+    slots: dict[str, str]
+    samples: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """One locale's language model."""
+
+    locale: str
+    invocation: str
+    intents: dict[str, Intent]
+    types: dict[str, tuple[Value, ...]]
+    raw: dict[str, Any]
+
+
+def path_for(locale: str) -> Path:
+    return MODELS_DIR / f"{locale}.json"
+
+
+def locales() -> list[str]:
+    """The locales that have an interaction model."""
+    return sorted(p.stem for p in MODELS_DIR.glob("*.json") if LOCALE_FILE.fullmatch(p.stem))
+
+
+def load(locale: str = "en-US", path: Path | None = None) -> Model:
+    """Read and check a model; raise ModelError naming the file (and line, where there is one)."""
+    path = path or path_for(locale)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text)
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read: {exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f"{path}:{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else str(path)
+        raise ModelError(f"{where}: not valid JSON: {exc}") from exc
+    try:
+        return _parse(raw, locale, text, path)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ModelError(f"{path}: not in the ASK schema ({type(exc).__name__}: {exc})") from exc
+
+
+def _parse(raw: dict[str, Any], locale: str, text: str, path: Path) -> Model:
+    def fail(problem: str, near: str | None = None) -> ModelError:
+        line = text[: text.find(near)].count("\n") + 1 if near and near in text else None
+        return ModelError(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
+
+    language = raw["interactionModel"]["languageModel"]
+    invocation = language["invocationName"]
+    if not INVOCATION.fullmatch(invocation) or len(invocation.split()) < 2:
+        raise fail(f"invocation name {invocation!r} must be two or more lower-case words",
+                   invocation)
+    if banned := INVOCATION_BANNED & set(invocation.split()):
+        raise fail(f"invocation name {invocation!r} must not contain {sorted(banned)}", invocation)
+
+    types: dict[str, tuple[Value, ...]] = {}
+    for slot_type in language.get("types", []):
+        values, seen = [], set()
+        for v in slot_type["values"]:
+            value = Value(v["name"]["value"], v.get("id"), tuple(v["name"].get("synonyms", [])))
+            for word in (value.name, *value.synonyms):
+                if word.lower() in seen:
+                    raise fail(f"type {slot_type['name']}: {word!r} resolves to two values", word)
+                seen.add(word.lower())
+            values.append(value)
+        types[slot_type["name"]] = tuple(values)
+
+    intents: dict[str, Intent] = {}
+    owner: dict[str, str] = {}
+    for item in language["intents"]:
+        name = item["name"]
+        if name in intents:
+            raise fail(f"intent {name} is declared twice", f'"{name}"')
+        slots = {s["name"]: s["type"] for s in item.get("slots", [])}
+        for slot, slot_type in slots.items():
+            if not slot_type.startswith("AMAZON.") and slot_type not in types:
+                raise fail(f"intent {name}: slot {slot} has unknown type {slot_type}", slot_type)
+        samples = tuple(item.get("samples", []))
+        used = set()
+        for sample in samples:
+            if not SAMPLE_TEXT.fullmatch(SLOT_REF.sub("a", sample)):
+                raise fail(f"intent {name}: sample {sample!r} has characters Alexa refuses", sample)
+            for ref in SLOT_REF.findall(sample):
+                if ref not in slots:
+                    raise fail(f"intent {name}: sample {sample!r} names unknown slot {{{ref}}}",
+                               sample)
+                used.add(ref)
+            folded = " ".join(sample.lower().split())
+            if folded in owner:
+                raise fail(f"sample {sample!r} is in both {owner[folded]} and {name}", sample)
+            owner[folded] = name
+        if unused := set(slots) - used:
+            raise fail(f"intent {name}: slot(s) {sorted(unused)} appear in no sample", f'"{name}"')
+        intents[name] = Intent(name, slots, samples)
+    return Model(locale, invocation, intents, types, raw)

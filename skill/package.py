@@ -1,0 +1,125 @@
+"""Write a deployable ask-cli project: skill manifest, interaction models, and a Lambda zip."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from . import content, model
+from .builder import routes
+from .handlers import Route
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = model.MODELS_DIR / "skill.json"
+LAMBDA_HANDLER = "skill.lambda_function.lambda_handler"
+# What the Lambda imports: the core package and its content; not the webservice or local mode.
+CODE_SKIP = re.compile(r"^(webservice|local)/|(^|/)__pycache__/|\.pyc$")
+BYTECODE = re.compile(r"(^|/)__pycache__/|\.pyc$")
+RUNTIME_DEPENDENCIES = ("ask-sdk-core", "PyYAML")
+# Lambda's python3.11 runtime, for requirement markers; no extras are installed.
+LAMBDA_MARKERS = {"python_version": "3.11", "sys_platform": "linux", "extra": ""}
+
+
+class PackageError(Exception):
+    """The project is not fit to deploy; says why."""
+
+
+def build(out: Path, vendor: bool = True) -> Path:
+    """Write the ask-cli project into `out`; return the Lambda zip's path."""
+    check()
+    skill_package = out / "skill-package"
+    models = skill_package / "interactionModels" / "custom"
+    models.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(MANIFEST, skill_package / "skill.json")
+    for locale in model.locales():
+        shutil.copyfile(model.path_for(locale), models / f"{locale}.json")
+
+    code = out / "lambda"
+    if code.exists():
+        shutil.rmtree(code)
+    _copy_tree(ROOT / "skill", code / "skill")
+    _copy_tree(content.RESPONSES_DIR, code / "responses")
+    if vendor:
+        _vendor(code)
+    (out / "ask-resources.json").write_text(json.dumps(_ask_resources(), indent=2) + "\n")
+
+    archive = out / "cramp-coach-lambda.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(code.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(code).as_posix())
+    return archive
+
+
+def check() -> None:
+    """Refuse to package a model or content that the skill would fail on."""
+    routed = {r.intent for r in routes() if isinstance(r, Route) and r.intent}
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))["manifest"]
+    published = set(manifest["publishingInformation"]["locales"])
+    for locale in model.locales():
+        found = model.load(locale)
+        content.catalog(locale)
+        if missing := set(found.intents) - routed:
+            raise PackageError(f"{model.path_for(locale)}: no handler for {sorted(missing)}")
+        if locale not in published:
+            raise PackageError(f"{MANIFEST}: no publishing information for {locale}")
+        if locale not in content.locales():
+            raise PackageError(f"{content.RESPONSES_DIR}: no responses for {locale}")
+
+
+def _ask_resources() -> dict:
+    return {
+        "askcliResourcesVersion": "2020-03-31",
+        "profiles": {
+            "default": {
+                "skillMetadata": {"src": "./skill-package"},
+                "code": {"default": {"src": "./lambda"}},
+                "skillInfrastructure": {
+                    "type": "@ask-cli/lambda-deployer",
+                    "userConfig": {"runtime": "python3.11", "handler": LAMBDA_HANDLER},
+                },
+            }
+        },
+    }
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source).as_posix()
+        if path.is_file() and not CODE_SKIP.search(relative):
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / relative)
+
+
+def _vendor(code: Path) -> None:
+    """Copy the installed runtime dependencies (and theirs) next to the code, as Lambda needs."""
+    for dist in _closure(RUNTIME_DEPENDENCIES):
+        for file in dist.files or ():
+            relative = file.as_posix()
+            if relative.startswith("..") or BYTECODE.search(relative):
+                continue  # console scripts and bytecode caches live outside the package
+            source = Path(dist.locate_file(file))
+            if source.is_file():
+                (code / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, code / relative)
+
+
+def _closure(names: tuple[str, ...]) -> list[metadata.Distribution]:
+    """The named distributions and everything they require (extras left out)."""
+    seen: dict[str, metadata.Distribution] = {}
+    todo = [Requirement(n) for n in names]
+    while todo:
+        req = todo.pop()
+        name = canonicalize_name(req.name)
+        if name in seen or (req.marker and not req.marker.evaluate(LAMBDA_MARKERS)):
+            continue
+        seen[name] = metadata.distribution(name)
+        todo += [Requirement(r) for r in seen[name].requires or ()]
+    return list(seen.values())

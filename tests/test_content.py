@@ -1,0 +1,208 @@
+"""The content check: model, responses and handlers in step; broken files fail loudly at load."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from skill import content, model
+from skill import conversation as conv
+from skill.builder import routes
+from skill.handlers import Route
+
+LOCALES = model.locales()
+
+
+def _routed_intents() -> set[str]:
+    """Intent names with a route of their own (the catch-all for unknown intents excluded)."""
+    return {r.intent for r in routes() if isinstance(r, Route) and r.intent}
+
+
+def test_safety_routes_come_first() -> None:
+    order = [r.intent or r.request_type for r in routes() if isinstance(r, Route)]
+    assert order[1:3] == ["EmergencyIntent", "SymptomReportIntent"]
+    assert order[-1] == "IntentRequest"  # the catch-all for intents the model lacks is last
+
+
+def test_there_is_a_model_and_responses_for_each_locale() -> None:
+    assert LOCALES == ["en-US"]
+    assert content.locales() == frozenset(LOCALES)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_intent_in_the_model_has_a_handler_and_no_handler_is_orphaned(locale: str) -> None:
+    declared = set(model.load(locale).intents)
+    routed = _routed_intents()
+    assert declared - routed == set(), "intents in the model with no handler"
+    assert routed - declared == set(), "handlers for intents the model does not have"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_required_intents_and_built_ins_are_there(locale: str) -> None:
+    intents = model.load(locale).intents
+    required = {
+        "CrampReliefIntent", "CausesIntent", "PreventionIntent", "RedFlagCheckIntent",
+        "SymptomReportIntent", "EmergencyIntent", "CrampGoneIntent", "StillCrampingIntent",
+    } | {f"AMAZON.{n}Intent" for n in (
+        "Yes", "No", "Next", "Previous", "Repeat", "StartOver", "Help", "Stop", "Cancel", "Pause",
+        "Resume", "NavigateHome", "Fallback")}
+    assert required <= set(intents)
+    assert intents["CrampReliefIntent"].slots == {"muscle": "MuscleType"}
+    assert intents["SymptomReportIntent"].slots == {"symptom": "SymptomType"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_slot_value_has_something_to_say(locale: str) -> None:
+    types = model.load(locale).types
+    assert {v.name for v in types["MuscleType"]} == set(conv.MUSCLE_STRETCH)
+    assert {v.name for v in types["SymptomType"]} == set(conv.SYMPTOM_REASON)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_samples_are_rich_for_what_people_say_in_pain(locale: str) -> None:
+    intents = model.load(locale).intents
+    for name in ("CrampReliefIntent", "CausesIntent", "SymptomReportIntent", "EmergencyIntent"):
+        assert len(intents[name].samples) >= 30, name
+    relief = " | ".join(intents["CrampReliefIntent"].samples)
+    assert "charley horse" in relief and "seized up" in relief
+    assert any("at night" in s for s in intents["CausesIntent"].samples)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_key_the_code_speaks_exists_with_matching_placeholders(locale: str) -> None:
+    catalog = content.Catalog.from_file(content.RESPONSES_DIR / f"{locale}.yaml")
+    catalog.check_declared(content.DECLARED)  # raises on a missing key or placeholder mismatch
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_key_in_the_responses_is_spoken_by_the_code(locale: str) -> None:
+    catalog = content.Catalog.from_file(content.RESPONSES_DIR / f"{locale}.yaml")
+    assert set(catalog.entries) - set(content.DECLARED) == set(), "dead content"
+
+
+def test_no_sentence_is_hidden_in_the_code() -> None:
+    # Speech lives in responses/: the conversation names keys, never sentences.
+    source = Path(conv.__file__).read_text(encoding="utf-8")
+    code = re.sub(r'"""[\s\S]*?"""|#.*', "", source)
+    sentences = re.findall(r'"([^"\n]{3,})"', code)
+    assert [s for s in sentences if re.search(r"[A-Z][a-z]+ [a-z]+ [a-z]+", s)] == []
+
+
+# ---- broken files fail at load, naming the file and line ----------------------------------------
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "en-US.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        ("welcome: hi\nmenu: [unclosed\n", 3, "not valid YAML"),
+        ("welcome: hi\n  bad indent: x\n", 2, "not valid YAML"),
+        ("welcome: hi\nmenu: \"\"\n", 2, "empty variant"),
+        ("welcome: hi\nmenu: []\n", 2, "sentence or a list"),
+        ("welcome: hi\nmenu:\n  - one {a}\n  - two {b}\n", 4, "different placeholders"),
+        ("welcome: hi\nmenu: \"wait [pause 11s] more\"\n", 2, "longer than 10s"),
+        ("welcome: hi\nmenu: \"wait [pause three] more\"\n", 2, "not a [pause Ns] mark"),
+        ("welcome: hi\nmenu: \"a {b c}\"\n", 2, "placeholders must be"),
+        ("welcome: hi\nmenu: \"a { b\"\n", 2, "broken placeholder"),
+        ("welcome: hi\nMenu: x\n", 2, "lower_snake_case"),
+        ("welcome: hi\nmenu: 3\n", 2, "must be text"),
+        ("welcome: hi\nwelcome: again\n", 2, "defined twice"),
+    ],
+)
+def test_a_broken_responses_file_names_file_and_line(
+    tmp_path: Path, text: str, line: int, problem: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(content.ContentError) as err:
+        content.Catalog.from_file(path)
+    assert f"{path}:{line}:" in str(err.value)
+    assert problem in str(err.value)
+
+
+def test_a_missing_key_or_placeholder_mismatch_names_the_file(tmp_path: Path) -> None:
+    real = (content.RESPONSES_DIR / "en-US.yaml").read_text(encoding="utf-8")
+    path = _write(tmp_path, real.replace("  massage:", "  massages:"))
+    with pytest.raises(content.ContentError, match=r"en-US.yaml: missing key 'relief.massage'"):
+        content.Catalog.from_file(path).check_declared(content.DECLARED)
+    path = _write(tmp_path, real.replace("Picking up at step {number}.", "Picking up at {step}."))
+    with pytest.raises(content.ContentError, match=r"en-US.yaml:\d+: 'relief.resume' has"):
+        content.Catalog.from_file(path).check_declared(content.DECLARED)
+
+
+def test_the_skill_refuses_to_start_on_broken_content(tmp_path: Path, monkeypatch) -> None:
+    _write(tmp_path, "welcome: [oops\n")
+    monkeypatch.setattr(content, "RESPONSES_DIR", tmp_path)
+    content._load.cache_clear()
+    content.locales.cache_clear()
+    try:
+        from skill.builder import build_skill
+
+        with pytest.raises(content.ContentError, match=r"en-US.yaml:2: not valid YAML"):
+            build_skill()
+    finally:
+        content._load.cache_clear()
+        content.locales.cache_clear()
+
+
+def _model_text() -> str:
+    return model.path_for("en-US").read_text(encoding="utf-8")
+
+
+def _broken_model(tmp_path: Path, edit) -> Path:
+    raw = json.loads(_model_text())
+    edit(raw["interactionModel"]["languageModel"])
+    path = tmp_path / "en-US.json"
+    path.write_text(json.dumps(raw, indent=2), encoding="utf-8")
+    return path
+
+
+def _intent(language: dict, name: str) -> dict:
+    return next(i for i in language["intents"] if i["name"] == name)
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda lm: _intent(lm, "CausesIntent")["samples"].append("why my {leg} hurts"),
+         "unknown slot {leg}"),
+        (lambda lm: _intent(lm, "CausesIntent")["samples"].append("what causes cramps?"),
+         "characters Alexa refuses"),
+        (lambda lm: _intent(lm, "CausesIntent")["samples"].append("i ran 5 miles"),
+         "characters Alexa refuses"),
+        (lambda lm: _intent(lm, "PreventionIntent")["samples"].append(
+            _intent(lm, "CausesIntent")["samples"][0].upper()), "is in both"),
+        (lambda lm: lm.update(invocationName="cramps"), "two or more lower-case words"),
+        (lambda lm: lm.update(invocationName="Cramp Coach"), "two or more lower-case words"),
+        (lambda lm: lm.update(invocationName="cramp coach skill"), "must not contain"),
+        (lambda lm: lm.update(invocationName="alexa cramp coach"), "must not contain"),
+        (lambda lm: _intent(lm, "CrampReliefIntent")["slots"][0].update(type="LimbType"),
+         "unknown type LimbType"),
+        (lambda lm: _intent(lm, "CrampReliefIntent")["slots"].append(
+            {"name": "side", "type": "AMAZON.SearchQuery"}), "appear in no sample"),
+        (lambda lm: lm["types"][0]["values"][1]["name"]["synonyms"].append("calf"),
+         "resolves to two values"),
+        (lambda lm: lm["intents"].append({"name": "CausesIntent", "samples": []}),
+         "declared twice"),
+    ],
+)
+def test_a_broken_model_names_the_file_and_problem(tmp_path: Path, edit, problem: str) -> None:
+    path = _broken_model(tmp_path, edit)
+    with pytest.raises(model.ModelError) as err:
+        model.load(path=path)
+    assert str(err.value).startswith(str(path))
+    assert problem in str(err.value)
+
+
+def test_a_model_that_is_not_json_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "en-US.json"
+    path.write_text(_model_text().replace('"invocationName"', "invocationName", 1))
+    with pytest.raises(model.ModelError, match=rf"{re.escape(str(path))}:\d+: not valid JSON"):
+        model.load(path=path)

@@ -1,0 +1,60 @@
+"""`python -m skill package OUT`: a deployable ask-cli project and a self-contained Lambda zip."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from skill import model
+
+from .conftest import envelope
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("package")
+    done = subprocess.run([sys.executable, "-m", "skill", "package", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+def test_the_skill_package_has_the_manifest_and_every_model(project: Path) -> None:
+    manifest = json.loads((project / "skill-package" / "skill.json").read_text())["manifest"]
+    info = manifest["publishingInformation"]
+    assert info["category"] == "HEALTH_AND_FITNESS"
+    en = info["locales"]["en-US"]
+    assert "not a substitute for a clinician" in en["description"]
+    assert all(p.lower().startswith("alexa, ") and "cramp coach" in p for p in en["examplePhrases"])
+    for locale in model.locales():
+        shipped = project / "skill-package" / "interactionModels" / "custom" / f"{locale}.json"
+        assert json.loads(shipped.read_text()) == model.load(locale).raw
+    resources = json.loads((project / "ask-resources.json").read_text())
+    infra = resources["profiles"]["default"]["skillInfrastructure"]
+    assert infra["userConfig"]["handler"] == "skill.lambda_function.lambda_handler"
+
+
+def test_the_lambda_zip_answers_alexa_with_nothing_but_itself(project: Path, tmp_path) -> None:
+    archive = project / "cramp-coach-lambda.zip"
+    names = zipfile.ZipFile(archive).namelist()
+    assert "skill/lambda_function.py" in names and "responses/en-US.yaml" in names
+    assert not any(n.startswith(("skill/webservice/", "skill/local/")) for n in names)
+    assert not any("__pycache__" in n for n in names)
+    zipfile.ZipFile(archive).extractall(tmp_path)
+    # -I -S: no site-packages, no environment; only the zip's contents and the standard library.
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]);"
+        "from skill.lambda_function import lambda_handler;"
+        "print(json.dumps(lambda_handler(json.loads(sys.argv[2]), None)))"
+    )
+    event = envelope({"type": "IntentRequest", "intent": {"name": "CausesIntent", "slots": {}}})
+    command = [sys.executable, "-I", "-S", "-c", code, str(tmp_path), json.dumps(event)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert "overworked muscle" in answer["response"]["outputSpeech"]["ssml"]
