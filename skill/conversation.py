@@ -19,7 +19,7 @@ Slots = Mapping[str, str | None]
 class State:
     """What the conversation remembers between turns (it rides in Alexa's session attributes)."""
 
-    muscle: str | None = None  # which stretch the steps use
+    muscle: str | None = None  # which stretch the steps use (None: the calf's, others offered)
     step: int | None = None  # the relief step last spoken, or None when not guiding
     paused: bool = False
     pending: str | None = None  # the yes/no question waiting for an answer (a key of QUESTIONS)
@@ -53,8 +53,7 @@ STRETCH = {
     group: line(f"relief.stretch.{group}")
     for group in ("calf", "hamstring", "quadriceps", "thigh", "shin", "foot", "other")
 }
-# Canonical MuscleType values -> the stretch that fits; "leg" and no muscle mean the calf,
-# where most cramps are.
+# Canonical MuscleType values -> the stretch that fits.
 MUSCLE_STRETCH = {
     "calf": "calf", "leg": "calf", "hamstring": "hamstring", "quadriceps": "quadriceps",
     "thigh": "thigh", "shin": "shin", "foot": "foot", "toes": "foot",
@@ -191,7 +190,7 @@ def _guide(state: State, step: int, lead: tuple[Line, ...] = ()) -> Reply:
     """Speak relief step `step`, then ask to move on (or, after the last, whether it is better)."""
     state = replace(state, step=step, paused=False)
     body: tuple[Line, ...] = (*lead, _step_line(state, step))
-    if step == 0 and state.muscle == "calf":
+    if step == 0 and state.muscle is None:
         body += (OTHER_MUSCLE,)
     body, disclaimed = _disclaim(state, body)
     if step == LAST_STEP:
@@ -249,7 +248,8 @@ def symptom(state: State, slots: Slots) -> Reply:
 def relief(state: State, slots: Slots) -> Reply:
     """A cramp now: the matching stretch first, within the first sentence."""
     muscle = slots.get("muscle")
-    stretch = MUSCLE_STRETCH.get(muscle, "other") if muscle else "calf"
+    # Unnamed, or just "leg": the calf stretch (where most cramps are), and an offer of others.
+    stretch = MUSCLE_STRETCH.get(muscle, "other") if muscle and muscle != "leg" else None
     return _guide(replace(state, muscle=stretch), 0)
 
 
