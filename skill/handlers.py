@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import traceback
+from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -67,7 +69,11 @@ class Apology(AbstractExceptionHandler):
         return True
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
-        log.error("handler failed: %s", type(exception).__name__, exc_info=exception)
+        # The traceback can quote what was said, so it goes to DEBUG; ERROR names only the place.
+        frame = traceback.extract_tb(exception.__traceback__)[-1:] or [None]
+        where = f"{frame[0].filename}:{frame[0].lineno}" if frame[0] else "?"
+        log.error("handler failed: %s at %s", type(exception).__name__, where)
+        log.debug("handler failure", exc_info=exception)
         try:
             state = read_state(handler_input)
         except Exception:  # the state itself may be what broke
@@ -76,10 +82,12 @@ class Apology(AbstractExceptionHandler):
 
 
 def read_state(handler_input: HandlerInput) -> conv.State:
-    """The conversation state this request carries."""
+    """The conversation state this request carries (a fresh one for a request out of session)."""
     envelope = handler_input.request_envelope
-    session_id = envelope.session.session_id if envelope.session else None
-    return session.load(handler_input.attributes_manager.session_attributes, session_id)
+    if envelope.session is None:
+        return conv.State()
+    attributes = handler_input.attributes_manager.session_attributes
+    return session.load(attributes, envelope.session.session_id)
 
 
 def slot_values(handler_input: HandlerInput) -> dict[str, str | None]:
@@ -104,10 +112,24 @@ def speak(handler_input: HandlerInput, reply: conv.Reply) -> Response:
     catalog = content.catalog(envelope.request.locale or content.DEFAULT_LOCALE)
     turn = reply.state.turn
     builder = handler_input.response_builder.speak(ssml.wrap(catalog.render(reply.speech, turn)))
+    in_session = envelope.session is not None
     if reply.end:
         builder.set_should_end_session(True)
-        handler_input.attributes_manager.session_attributes = {}
     else:
         builder.ask(ssml.wrap(catalog.render(reply.reprompt, turn)))
-        handler_input.attributes_manager.session_attributes = session.dump(reply.state)
+    if in_session:
+        attributes = {} if reply.end else session.dump(reply.state)
+        handler_input.attributes_manager.session_attributes = attributes
     return builder.response
+
+
+def apology() -> dict[str, Any]:
+    """A complete response envelope with the spoken apology, for when the SDK cannot run."""
+    speech = content.catalog().render(conv.error(conv.State()).speech)
+    return {
+        "version": "1.0",
+        "response": {
+            "outputSpeech": {"type": "SSML", "ssml": ssml.wrap(speech)},
+            "shouldEndSession": True,
+        },
+    }

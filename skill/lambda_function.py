@@ -8,8 +8,8 @@ from typing import Any
 
 from ask_sdk_model import RequestEnvelope
 
-from . import content, conversation, ssml
 from .builder import build_skill
+from .handlers import apology
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +26,3 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         log.error("could not answer the event: %s", type(exc).__name__)
         return apology()
 
-
-def apology() -> dict[str, Any]:
-    """A complete response envelope with the spoken apology, for when the SDK cannot run."""
-    speech = content.catalog().render(conversation.error(conversation.State()).speech)
-    return {
-        "version": "1.0",
-        "response": {
-            "outputSpeech": {"type": "SSML", "ssml": ssml.wrap(speech)},
-            "shouldEndSession": True,
-        },
-    }
