@@ -1,18 +1,38 @@
-"""The command line: demo | package (each command imports only what it needs)."""
+"""The command line: chat | test-dialogs | serve | package.
+
+Each command imports only what it needs, so the Lambda path never loads the local or web parts.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+
+DIALOGS = Path(__file__).resolve().parent.parent / "tests" / "dialogs"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit status."""
-    parser = argparse.ArgumentParser(prog="cramp-coach", description=__doc__)
+    parser = argparse.ArgumentParser(prog="cramp-coach", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    demo = commands.add_parser("demo", help="play a scripted night-time conversation")
-    demo.set_defaults(run=_demo)
+    chat = commands.add_parser("chat", help="talk to the skill offline; hear it answer")
+    chat.add_argument("--text", action="store_true", help="print the answers, don't speak")
+    chat.add_argument("--jsonl", action="store_true", help="one JSON object per turn on stdout")
+    chat.add_argument("--save-audio", type=Path, metavar="DIR", help="write one WAV per turn")
+    chat.add_argument("--locale", default="en-US")
+    chat.set_defaults(run=_chat)
+
+    dialogs = commands.add_parser("test-dialogs", help="run conversation files, report failures")
+    dialogs.add_argument("files", nargs="*", type=Path, help=f"default: {DIALOGS}/*.yaml")
+    dialogs.add_argument("--locale", default="en-US")
+    dialogs.set_defaults(run=_test_dialogs)
+
+    serve = commands.add_parser("serve", help="serve the skill as an HTTPS-ready web service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.set_defaults(run=_serve)
 
     package = commands.add_parser("package", help="write a deployable ask-cli project to OUT")
     package.add_argument("out", type=Path)
@@ -24,10 +44,39 @@ def main(argv: list[str] | None = None) -> int:
     return args.run(args)
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from . import demo
+def _chat(args: argparse.Namespace) -> int:
+    from .local.chat import Chat, Options
 
-    demo.play()
+    options = Options(text=args.text, jsonl=args.jsonl, save_audio=args.save_audio,
+                      locale=args.locale)
+    chat = Chat(options, sys.stdout, sys.stderr)
+    interactive = sys.stdin.isatty() and not args.jsonl
+    if interactive:
+        print("Cramp Coach, offline. Say what you would say to Alexa; /help for commands.")
+    try:
+        return chat.run(sys.stdin, prompt=interactive)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _test_dialogs(args: argparse.Namespace) -> int:
+    from .local import dialogs
+    from .local.simulator import Simulator
+
+    files = args.files or sorted(DIALOGS.glob("*.yaml"))
+    try:
+        ran, failed = dialogs.run_files(files, Simulator(args.locale))
+    except (OSError, ValueError) as exc:
+        print(f"cannot run dialogs: {exc}")
+        return 2
+    print(f"{ran - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .webservice.server import serve
+
+    serve(host=args.host, port=args.port)
     return 0
 
 

@@ -14,12 +14,21 @@ from skill import conversation as conv
 from skill import ssml
 from skill.builder import build_skill, intent, routes
 from skill.lambda_function import lambda_handler
+from skill.local import envelopes
+from skill.local.simulator import Simulator
 
-from .conftest import Device, Turn, envelope, intent_request
+
+def speech_of(raw: dict[str, Any]) -> str:
+    return ssml.to_text(raw["response"]["outputSpeech"]["ssml"])
+
+
+def answer(name: str, attributes: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
+    """lambda_handler's answer to an intent (no slots) with these session attributes."""
+    return lambda_handler(envelopes.intent(name, attributes=attributes, **options), None)
 
 
 def test_launch_is_a_complete_response_envelope() -> None:
-    raw = lambda_handler(envelope({"type": "LaunchRequest"}, new=True), None)
+    raw = lambda_handler(envelopes.launch(new=True), None)
     assert raw["version"] == "1.0"
     speech = raw["response"]["outputSpeech"]
     assert speech["type"] == "SSML"
@@ -32,16 +41,17 @@ def test_launch_is_a_complete_response_envelope() -> None:
 
 
 def test_help_comes_within_the_first_sentence_of_a_one_shot_request() -> None:
-    turn = Turn.of(lambda_handler(envelope(intent_request("CrampReliefIntent"), new=True), None))
-    first = re.split(r"(?<=[.!?])\s", turn.speech, maxsplit=1)[0]
+    raw = answer("CrampReliefIntent", new=True)
+    speech = speech_of(raw)
+    first = re.split(r"(?<=[.!?])\s", speech, maxsplit=1)[0]
     assert first == "Straighten your leg and pull your toes up toward you."
     assert len(first.split()) <= 12
-    assert turn.speech.index("toes") < turn.speech.index("not a clinician")
-    assert '<break time="' in turn.ssml  # time to act before the next words
+    assert speech.index("toes") < speech.index("not a clinician")
+    assert '<break time="' in raw["response"]["outputSpeech"]["ssml"]  # time to act
 
 
 def test_stop_ends_the_session_without_a_reprompt() -> None:
-    raw = lambda_handler(envelope(intent_request("AMAZON.StopIntent")), None)
+    raw = answer("AMAZON.StopIntent")
     assert raw["response"]["shouldEndSession"] is True
     assert "reprompt" not in raw["response"]
 
@@ -58,18 +68,17 @@ def test_stop_ends_the_session_without_a_reprompt() -> None:
 )
 def test_tampered_session_attributes_are_ignored_not_fatal(attributes: dict[str, Any]) -> None:
     for name in ("AMAZON.NextIntent", "AMAZON.RepeatIntent", "AMAZON.YesIntent"):
-        turn = Turn.of(lambda_handler(envelope(intent_request(name), attributes), None))
-        assert "something went wrong" not in turn.speech
-        assert turn.reprompt
+        raw = answer(name, attributes)
+        assert "something went wrong" not in speech_of(raw)
+        assert raw["response"]["reprompt"]
 
 
-def test_a_place_in_the_steps_survives_attributes_as_alexa_echoes_them() -> None:
-    device = Device()
-    device.intent("CrampReliefIntent", muscle="foot")
-    device.intent("AMAZON.NextIntent")
+def test_a_place_in_the_steps_survives_attributes_as_alexa_echoes_them(simulator) -> None:
+    simulator.intent("CrampReliefIntent", {"muscle": "foot"})
+    simulator.intent("AMAZON.NextIntent")
     # Alexa sends back exactly what we stored; a JSON round trip must not lose the place.
-    device.attributes = json.loads(json.dumps(device.attributes))
-    turn = device.intent("AMAZON.PreviousIntent")
+    simulator.attributes = json.loads(json.dumps(simulator.attributes))
+    turn = simulator.intent("AMAZON.PreviousIntent")
     assert "toes gently back toward your shin" in turn.speech
 
 
@@ -78,8 +87,7 @@ def test_a_place_in_the_steps_survives_attributes_as_alexa_echoes_them() -> None
     [{}, {"version": "1.0"}, {"request": {"type": "IntentRequest"}}, {"request": "nonsense"}, []],
 )
 def test_an_event_that_is_no_envelope_still_gets_a_spoken_answer(event: Any) -> None:
-    raw = lambda_handler(event, None)
-    text = ssml.to_text(raw["response"]["outputSpeech"]["ssml"])
+    text = speech_of(lambda_handler(event, None))
     assert "something went wrong" in text
     assert "straighten your leg" in text  # even the apology helps with the cramp
 
@@ -92,13 +100,12 @@ def test_a_failing_handler_gets_an_apology_and_the_place_is_kept(monkeypatch) ->
     skill = build_skill(table)
     monkeypatch.setattr(sys.modules["skill.lambda_function"], "SKILL", skill)
     attributes = {"step": 2, "muscle": "calf", "pending": "ready_next"}
-    turn = Turn.of(lambda_handler(envelope(intent_request("CausesIntent"), attributes), None))
-    assert turn.speech.startswith("Sorry, something went wrong on my side.")
-    assert turn.end is False and turn.reprompt
-    assert turn.attributes["step"] == 2 and turn.attributes["muscle"] == "calf"
-    after = Turn.of(lambda_handler(envelope(intent_request("AMAZON.NextIntent"),
-                                            turn.attributes), None))
-    assert "walk around gently" in after.speech
+    raw = answer("CausesIntent", attributes)
+    assert speech_of(raw).startswith("Sorry, something went wrong on my side.")
+    assert raw["response"]["shouldEndSession"] is False and raw["response"]["reprompt"]
+    kept = raw["sessionAttributes"]
+    assert kept["step"] == 2 and kept["muscle"] == "calf"
+    assert "walk around gently" in speech_of(answer("AMAZON.NextIntent", kept))
 
 
 def test_an_unknown_locale_speaks_english_and_loads_nothing_new() -> None:
@@ -106,23 +113,32 @@ def test_an_unknown_locale_speaks_english_and_loads_nothing_new() -> None:
 
     before = content._load.cache_info().currsize
     for locale in ("en-GB", "xx-YY", "<script>"):
-        turn = Turn.of(lambda_handler(envelope({"type": "LaunchRequest"}, locale=locale), None))
-        assert "Cramp Coach" in turn.speech
+        assert "Cramp Coach" in speech_of(lambda_handler(envelopes.launch(locale=locale), None))
     assert content._load.cache_info().currsize == before
 
 
-def test_nothing_a_person_said_is_logged_above_debug(caplog) -> None:
+def test_nothing_a_person_said_is_logged_above_debug(caplog, simulator: Simulator) -> None:
     caplog.set_level(logging.INFO)
-    device = Device()
-    device.intent("SymptomReportIntent", symptom={"heard": "purple toes"})
-    device.intent("CrampReliefIntent", muscle={"heard": "left buttock"})
-    device.send({"type": "SessionEndedRequest", "reason": "ERROR",
-                 "error": {"type": "INVALID_RESPONSE", "message": "purple toes"}})
+    simulator.intent("SymptomReportIntent", {"symptom": {"heard": "purple toes"}})
+    simulator.say("my left buttock is cramping")
+    simulator.request("SessionEndedRequest", {
+        "reason": "ERROR", "error": {"type": "INVALID_RESPONSE", "message": "purple toes"}})
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "session ended" in logged  # the session end itself is logged...
-    for private in ("purple", "buttock", "TESTUSER", "TESTDEVICE", "test-token"):
+    for private in ("purple", "buttock", envelopes.USER_ID, envelopes.DEVICE_ID,
+                    envelopes.API_ACCESS_TOKEN):
         assert private not in logged  # ...but nothing personal
     caplog.clear()
     caplog.set_level(logging.DEBUG)
-    device.intent("SymptomReportIntent", symptom={"heard": "purple toes"})
+    simulator.intent("SymptomReportIntent", {"symptom": {"heard": "purple toes"}})
     assert "purple toes" in caplog.text  # DEBUG is where it may go, for a developer's eyes only
+
+
+def test_a_request_outside_a_session_is_answered_without_session_state() -> None:
+    event = envelopes.intent("CrampReliefIntent")
+    del event["session"]  # AudioPlayer-style requests come without one
+    raw = lambda_handler(event, None)
+    assert speech_of(raw).startswith("Straighten your leg")
+    assert not raw.get("sessionAttributes")
+    event = envelopes.exception_encountered("INVALID_RESPONSE", "bad", "amzn1.echo-api.request.x")
+    assert "outputSpeech" not in lambda_handler(event, None)["response"]

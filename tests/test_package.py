@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from skill import model
-
-from .conftest import envelope
+from skill.local import envelopes
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,7 @@ def test_the_lambda_zip_answers_alexa_with_nothing_but_itself(project: Path, tmp
         "from skill.lambda_function import lambda_handler;"
         "print(json.dumps(lambda_handler(json.loads(sys.argv[2]), None)))"
     )
-    event = envelope({"type": "IntentRequest", "intent": {"name": "CausesIntent", "slots": {}}})
+    event = envelopes.intent("CausesIntent")
     command = [sys.executable, "-I", "-S", "-c", code, str(tmp_path), json.dumps(event)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stderr

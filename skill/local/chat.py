@@ -1,0 +1,106 @@
+"""The local chat: type (or pipe) what a person says, hear the real skill answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from skill.local.simulator import Simulator, Turn
+from skill.local.speaker import Speaker
+
+COMMANDS = {
+    "/launch": "open the skill (a LaunchRequest)",
+    "/new": "start a new session",
+    "/help": "list these commands",
+    "/quit": "leave",
+}
+
+
+@dataclass
+class Options:
+    """How the chat shows and voices the skill's answers."""
+
+    text: bool = False  # print only, never speak
+    jsonl: bool = False  # one JSON object per request turn on stdout; notices on stderr
+    save_audio: Path | None = None  # one WAV per turn here
+    locale: str = "en-US"
+
+
+class Chat:
+    """Reads utterances line by line and answers each through the simulator."""
+
+    def __init__(self, options: Options, out: TextIO, notices: TextIO, *,
+                 simulator: Simulator | None = None,
+                 speaker_factory: Callable[[], Speaker] = Speaker) -> None:
+        self.options = options
+        self.out = out
+        self.notices = notices
+        self.simulator = simulator or Simulator(options.locale)
+        wants_voice = not (options.text or options.jsonl) or options.save_audio is not None
+        self.speaker = speaker_factory() if wants_voice else None
+        self.turns = 0
+
+    def run(self, lines: TextIO, prompt: bool = False) -> int:
+        """Answer every line until /quit or end of input; the exit status."""
+        if self.options.save_audio:
+            self.options.save_audio.mkdir(parents=True, exist_ok=True)
+        if self.speaker is not None and (message := self.speaker.notice()):
+            self.notice(message)
+        while True:
+            if prompt:
+                self.out.write("you> ")
+                self.out.flush()
+            line = lines.readline()
+            if not line:
+                return 0
+            if self.handle(line.strip()) == "quit":
+                return 0
+
+    def handle(self, line: str) -> str | None:
+        """Act on one line; "quit" when the chat should end."""
+        if not line:
+            self.notice("(nothing heard: say something, or /quit to leave)")
+            return None
+        if line.startswith("/"):
+            return self.command(line.split()[0].lower())
+        self.answer(self.simulator.say(line))
+        return None
+
+    def command(self, name: str) -> str | None:
+        if name == "/quit":
+            return "quit"
+        if name == "/launch":
+            self.answer(self.simulator.launch())
+        elif name == "/new":
+            self.simulator.new_session()
+        elif name == "/help":
+            self.notice("  ".join(f"{k}: {v}" for k, v in COMMANDS.items()))
+        else:
+            self.notice(f"(unknown command {name}; try /help)")
+        return None
+
+    def answer(self, turn: Turn) -> None:
+        """Show, then voice, one turn."""
+        self.turns += 1
+        if self.options.jsonl:
+            self.out.write(json.dumps(turn.as_json(), ensure_ascii=False) + "\n")
+        else:
+            self.out.write(f"Cramp Coach: {turn.speech or '(silence)'}\n")
+            if turn.end_session:
+                self.out.write("(the session has ended; say something to start a new one)\n")
+        self.out.flush()
+        if self.speaker is None or not turn.ssml:
+            return
+        if self.options.save_audio:
+            self.speaker.save(turn.ssml, self.options.save_audio / f"turn-{self.turns:03d}.wav")
+        if not (self.options.text or self.options.jsonl):
+            self.speaker.say(turn.ssml)
+        if message := self.speaker.notice():
+            self.notice(message)
+
+    def notice(self, message: str) -> None:
+        self.notices.write(message + "\n")
+        self.notices.flush()
