@@ -8,6 +8,7 @@ from ask_sdk_core.skill_builder import SkillBuilder
 from . import content
 from . import conversation as conv
 from .handlers import Apology, Route, Silent
+from .serializer import FastSerializer
 
 
 def intent(name: str, event: conv.Event) -> Route:
@@ -56,4 +57,6 @@ def build_skill(table: list[Route | Silent] | None = None) -> CustomSkill:
     for handler in routes() if table is None else table:
         builder.add_request_handler(handler)
     builder.add_exception_handler(Apology())
-    return builder.create()
+    skill = builder.create()
+    skill.serializer = FastSerializer()  # the SDK's extension point; same objects, planned once
+    return skill

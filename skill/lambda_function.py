@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -20,7 +19,7 @@ SKILL = build_skill()
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answer one Alexa request envelope with a response envelope."""
     try:
-        envelope = SKILL.serializer.deserialize(json.dumps(event), RequestEnvelope)
+        envelope = SKILL.serializer.read(event, RequestEnvelope)
         return SKILL.serializer.serialize(SKILL.invoke(request_envelope=envelope, context=context))
     except Exception as exc:  # not an envelope the SDK can read: still answer, never raise
         log.error("could not answer the event: %s", type(exc).__name__)
