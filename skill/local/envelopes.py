@@ -12,8 +12,7 @@ from skill.local.resolution import Resolution, SlotValue
 DEFAULT_SKILL_ID = "amzn1.ask.skill.cramp-coach-local"
 USER_ID = "amzn1.ask.account.LOCAL-USER"
 DEVICE_ID = "amzn1.ask.device.LOCAL-DEVICE"
-API_ENDPOINT = "https://api.amazonalexa.com"
-API_ACCESS_TOKEN = "local-api-access-token"  # nothing local accepts it; the skill must not call out
+API_ACCESS_TOKEN = "local-api-access-token"  # what a local stand-in for the Alexa API expects
 APL_INTERFACE = {"runtime": {"maxVersion": "2023.3"}}
 
 Reason = Literal["USER_INITIATED", "ERROR", "EXCEEDED_MAX_REPROMPTS"]
@@ -36,6 +35,7 @@ class Options(TypedDict, total=False):
     user_id: str
     device_id: str
     interfaces: Mapping[str, Any] | None  # the device's supportedInterfaces
+    api_endpoint: str | None  # a local stand-in for the Alexa API; None: no API (offline)
     apl: bool  # add Alexa.Presentation.APL to the supported interfaces
 
 
@@ -136,19 +136,20 @@ def request(
             "attributes": dict(options.get("attributes") or {}),
             "user": user,
         }
-    return envelope | {
-        "context": {
-            "System": {
-                "application": application,
-                "user": user,
-                "device": {
-                    "deviceId": options.get("device_id", DEVICE_ID),
-                    "supportedInterfaces": interfaces,
-                },
-                "apiEndpoint": API_ENDPOINT,
-                "apiAccessToken": API_ACCESS_TOKEN,
-            },
+    system: dict[str, Any] = {
+        "application": application,
+        "user": user,
+        "device": {
+            "deviceId": options.get("device_id", DEVICE_ID),
+            "supportedInterfaces": interfaces,
         },
+    }
+    # Alexa names its API here; offline there is none, and the skill must never call out to
+    # the real one from a test, so only a local stand-in is ever named.
+    if api_endpoint := options.get("api_endpoint"):
+        system |= {"apiEndpoint": api_endpoint, "apiAccessToken": API_ACCESS_TOKEN}
+    return envelope | {
+        "context": {"System": system},
         "request": {
             "type": type_,
             "requestId": f"amzn1.echo-api.request.{new_id()}",

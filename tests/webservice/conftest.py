@@ -243,7 +243,7 @@ def make_envelope(
                 "user": user,
                 "person": {"personId": SECRETS["person"]},
                 "device": {"deviceId": SECRETS["device"], "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
+                "apiEndpoint": "http://127.0.0.1:1",  # closed: the skill's API calls fail fast
                 "apiAccessToken": SECRETS["token"],
             }
         },
