@@ -24,6 +24,7 @@ def routes() -> list[Route | Silent]:
         intent("SymptomReportIntent", conv.symptom),
         intent("CrampReliefIntent", conv.relief),
         intent("StillCrampingIntent", conv.still_cramping),
+        intent("CountIntent", conv.count),
         intent("CrampGoneIntent", conv.cramp_gone),
         intent("CausesIntent", conv.causes),
         intent("PreventionIntent", conv.prevention),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 DIALOGS = Path(__file__).resolve().parent.parent / "tests" / "dialogs"
@@ -22,6 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--jsonl", action="store_true", help="one JSON object per turn on stdout")
     chat.add_argument("--save-audio", type=Path, metavar="DIR", help="write one WAV per turn")
     chat.add_argument("--locale", default="en-US")
+    chat.add_argument("--device", choices=["echo", "echo-show"], default="echo",
+                      help="echo-show: a screen (APL); prints what it shows")
+    chat.add_argument("--time-zone", metavar="ZONE",
+                      help="the device's time zone, served by a local stand-in for the Alexa API")
+    chat.add_argument("--at", metavar="ISO-TIME", type=_moment,
+                      help="the device's clock, e.g. 2026-11-27T03:10 (local to --time-zone)")
     chat.set_defaults(run=_chat)
 
     dialogs = commands.add_parser("test-dialogs", help="run conversation files, report failures")
@@ -45,18 +53,45 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from .local import alexa_api
     from .local.chat import Chat, Options
+    from .local.simulator import Simulator
 
     options = Options(text=args.text, jsonl=args.jsonl, save_audio=args.save_audio,
-                      locale=args.locale)
-    chat = Chat(options, sys.stdout, sys.stderr)
-    interactive = sys.stdin.isatty() and not args.jsonl
-    if interactive:
-        print("Cramp Coach, offline. Say what you would say to Alexa; /help for commands.")
+                      locale=args.locale, screen=args.device == "echo-show")
+    with ExitStack() as stack:
+        device: dict = {"apl": options.screen}
+        if args.time_zone:
+            try:
+                zone = ZoneInfo(args.time_zone)
+            except (ValueError, LookupError):
+                print(f"unknown time zone {args.time_zone!r}", file=sys.stderr)
+                return 2
+            api = stack.enter_context(alexa_api.running({}, default=args.time_zone))
+            device["api_endpoint"] = api.endpoint
+        if args.at:
+            moment = args.at if args.at.tzinfo else args.at.replace(tzinfo=zone if args.time_zone
+                                                                     else UTC)
+            device["now"] = lambda: moment
+        simulator = Simulator(args.locale)
+        simulator.device(**device)
+        chat = Chat(options, sys.stdout, sys.stderr, simulator=simulator)
+        interactive = sys.stdin.isatty() and not args.jsonl
+        if interactive:
+            print("Cramp Coach, offline. Say what you would say to Alexa; /help for commands.")
+        try:
+            return chat.run(sys.stdin, prompt=interactive)
+        except KeyboardInterrupt:
+            return 0
+
+
+def _moment(text: str) -> datetime:
     try:
-        return chat.run(sys.stdin, prompt=interactive)
-    except KeyboardInterrupt:
-        return 0
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO date and time: {text!r}") from exc
 
 
 def _test_dialogs(args: argparse.Namespace) -> int:

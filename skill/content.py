@@ -15,6 +15,7 @@ from . import ssml
 
 RESPONSES_DIR = Path(__file__).resolve().parent.parent / "responses"
 DEFAULT_LOCALE = "en-US"
+NIGHT = "night."  # keys under night: replace the key they name between 22:00 and 07:00
 _KEY_PART = re.compile(r"[a-z][a-z0-9_]*")
 _FORMATTER = string.Formatter()
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is ~12x faster at cold start
@@ -81,7 +82,13 @@ class Catalog:
         return cls(entries, str(path))
 
     def check_declared(self, declared: Mapping[str, frozenset[str]]) -> None:
-        """Raise ContentError unless every key the code speaks is here, placeholders alike."""
+        """Raise ContentError unless every key the code speaks is here, placeholders alike,
+        and every night-time key replaces one of them."""
+        for key, entry in self.entries.items():
+            base = key.removeprefix(NIGHT)
+            if base != key and (base not in declared or entry.placeholders != declared[base]):
+                raise ContentError(f"{entry.where}: {key!r} replaces no key the code speaks "
+                                   "with the same placeholders")
         for key, names in sorted(declared.items()):
             entry = self.entries.get(key)
             if entry is None:
@@ -92,11 +99,13 @@ class Catalog:
                     f"the code fills {sorted(names)}"
                 )
 
-    def render(self, lines: Iterable[Line], turn: int = 0) -> str:
-        """The SSML body (no <speak> root) for these lines; `turn` picks among variants."""
+    def render(self, lines: Iterable[Line], turn: int = 0, night: bool = False) -> str:
+        """The SSML body (no <speak> root) for these lines; `turn` picks among variants,
+        `night` takes the night-time wording where there is one."""
         parts = []
         for ln in lines:
-            variants = self.entries[ln.key].variants
+            entry = (night and self.entries.get(NIGHT + ln.key)) or self.entries[ln.key]
+            variants = entry.variants
             template = variants[turn % len(variants)]
             if ln.values:
                 template = template.format_map({k: ssml.escape(v) for k, v in ln.values})

@@ -24,6 +24,7 @@ class State:
     paused: bool = False
     pending: str | None = None  # the yes/no question waiting for an answer (a key of QUESTIONS)
     question: int = 0  # which red-flag question, while pending == "redflag"
+    counting: bool = False  # the current step's hold is being counted out loud
     disclaimed: bool = False  # the "not a clinician" notice has been given this session
     last: tuple[Line, ...] = ()  # what was last said, for Repeat
     turn: int = 0  # counts requests; picks among phrasing variants
@@ -37,6 +38,7 @@ class Reply:
     speech: tuple[Line, ...]
     reprompt: tuple[Line, ...] = ()
     end: bool = False
+    shows: int | None = None  # the relief step to put on a screen, if the device has one
 
 
 Event = Callable[[State, Slots], Reply]
@@ -58,8 +60,32 @@ MUSCLE_STRETCH = {
     "calf": "calf", "leg": "calf", "hamstring": "hamstring", "quadriceps": "quadriceps",
     "thigh": "thigh", "shin": "shin", "foot": "foot", "toes": "foot",
 }
-STEPS = ("stretch", line("relief.massage"), line("relief.heat"), line("relief.walk"))
+
+
+class Step(NamedTuple):
+    """One relief step: what it is, what to say, and the hold to count (0: nothing to time)."""
+
+    kind: str  # stretch | massage | heat | walk (also its icon on a screen)
+    speech: Line | None  # None: the stretch that fits the muscle
+    hold: int
+    count: Line | None  # the spoken count for the hold
+
+
+STEPS = (
+    Step("stretch", None, 30, line("timer.count_thirty")),
+    Step("massage", line("relief.massage"), 60, line("timer.count_sixty")),
+    Step("heat", line("relief.heat"), 0, None),
+    Step("walk", line("relief.walk"), 0, None),
+)
 LAST_STEP = len(STEPS) - 1
+# The first stretch is counted without being asked: that is when pain is worst and time
+# hardest to judge. Later holds are counted on request ("count for me").
+COUNTED_BY_DEFAULT = {0}
+COUNT_START = line("timer.start")
+RELEASE = line("timer.release")
+EASING_REPROMPT = line("timer.easing_reprompt")
+EASING = line("timer.easing")
+NOTHING_TO_COUNT = line("timer.nothing_to_count")
 OTHER_MUSCLE = line("relief.other_muscle")
 READY_NEXT = line("relief.ready_next")
 READY_NEXT_REPROMPT = line("relief.ready_next_reprompt")
@@ -181,21 +207,30 @@ def _disclaim(state: State, lines: tuple[Line, ...]) -> tuple[tuple[Line, ...], 
     return (*lines, DISCLAIMER), {"disclaimed": True}
 
 
-def _step_line(state: State, step: int) -> Line:
-    found = STEPS[step]
-    return STRETCH[state.muscle or "calf"] if found == "stretch" else found
+def step_line(muscle: str | None, step: int) -> Line:
+    """What is said (and shown) for a relief step."""
+    return STEPS[step].speech or STRETCH[muscle or "calf"]
 
 
-def _guide(state: State, step: int, lead: tuple[Line, ...] = ()) -> Reply:
-    """Speak relief step `step`, then ask to move on (or, after the last, whether it is better)."""
-    state = replace(state, step=step, paused=False)
-    body: tuple[Line, ...] = (*lead, _step_line(state, step))
+def _guide(state: State, step: int, lead: tuple[Line, ...] = (), count: bool | None = None
+           ) -> Reply:
+    """Speak relief step `step` (counting its hold if asked), then ask how it goes."""
+    if count is None:
+        count = step in COUNTED_BY_DEFAULT
+    counted = count and STEPS[step].count is not None
+    state = replace(state, step=step, paused=False, counting=counted)
+    body: tuple[Line, ...] = (*lead, step_line(state.muscle, step))
     if step == 0 and state.muscle is None:
         body += (OTHER_MUSCLE,)
     body, disclaimed = _disclaim(state, body)
-    if step == LAST_STEP:
-        return _reply(state, (*body, STEPS_DONE, BETTER_NOW), pending="better_now", **disclaimed)
-    return _reply(state, (*body, READY_NEXT), pending="ready_next", **disclaimed)
+    if counted:
+        body += (COUNT_START, STEPS[step].count, RELEASE)
+        reply = _reply(state, body, pending="easing", **disclaimed)
+    elif step == LAST_STEP:
+        reply = _reply(state, (*body, STEPS_DONE, BETTER_NOW), pending="better_now", **disclaimed)
+    else:
+        reply = _reply(state, (*body, READY_NEXT), pending="ready_next", **disclaimed)
+    return replace(reply, shows=step)
 
 
 def _ask_flag(state: State, index: int, lead: tuple[Line, ...] = ()) -> Reply:
@@ -259,7 +294,8 @@ def next_step(state: State, slots: Slots) -> Reply:
     if state.step is None:
         return _menu(state, (NONE_ACTIVE,))
     if state.step == LAST_STEP:
-        return _reply(state, (STEPS_DONE, BETTER_NOW), pending="better_now", paused=False)
+        return _reply(state, (STEPS_DONE, BETTER_NOW), pending="better_now", paused=False,
+                      counting=False)
     return _guide(state, state.step + 1)
 
 
@@ -302,13 +338,29 @@ def resume(state: State, slots: Slots) -> Reply:
     """Pick up the steps where they were left."""
     if state.step is None:
         return _menu(state, (NOTHING_TO_RESUME,))
-    return _guide(state, state.step, (RESUMING(number=state.step + 1),))
+    return _guide(state, state.step, (RESUMING(number=state.step + 1),), count=state.counting)
+
+
+@_holds_question
+def count(state: State, slots: Slots) -> Reply:
+    """Count the current step's hold out loud ("count for me", "time it")."""
+    if state.step is None:
+        return _menu(state, (NONE_ACTIVE,))
+    if STEPS[state.step].count is None:
+        return _reply(state, (NOTHING_TO_COUNT, *reprompt_for(state)))
+    return _guide(state, state.step, count=True)
+
+
+def easing(state: State, slots: Slots) -> Reply:
+    """After a counted hold, it is easing: on to the next step."""
+    return _guide(state, min(state.step or 0, LAST_STEP - 1) + 1, (EASING,))
 
 
 @_holds_question
 def cramp_gone(state: State, slots: Slots) -> Reply:
     """The cramp has let go: end guidance kindly and offer prevention tips."""
-    return _reply(state, (GONE, OFFER_PREVENTION), pending="prevention", step=None, paused=False)
+    return _reply(state, (GONE, OFFER_PREVENTION), pending="prevention", step=None, paused=False,
+                  counting=False)
 
 
 def still_cramping(state: State, slots: Slots) -> Reply:
@@ -427,7 +479,7 @@ def wait(state: State, slots: Slots) -> Reply:
 
 def continue_relief(state: State, slots: Slots) -> Reply:
     step = state.step or 0
-    return _guide(state, step, (REPEAT_STEP(number=step + 1),))
+    return _guide(state, step, (REPEAT_STEP(number=step + 1),), count=state.counting)
 
 
 def persistent_pain(state: State, slots: Slots) -> Reply:
@@ -451,6 +503,7 @@ class Question(NamedTuple):
 QUESTIONS: dict[str, Question] = {
     "have_cramp": Question((WELCOME_REPROMPT,), relief, home),
     "ready_next": Question((READY_NEXT_REPROMPT,), next_step, wait),
+    "easing": Question((EASING_REPROMPT,), easing, still_cramping),
     "better_now": Question((BETTER_NOW_REPROMPT,), cramp_gone, persistent_pain),
     "more_causes": Question((OFFER_DETAILS_REPROMPT,), cause_details, offer_when),
     "when_common": Question((OFFER_WHEN_REPROMPT,), when_common, offer_prevention),

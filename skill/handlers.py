@@ -11,7 +11,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.slu.entityresolution import StatusCode
 
-from . import content, session, ssml
+from . import content, screen, session, ssml, timezone
 from . import conversation as conv
 
 log = logging.getLogger(__name__)
@@ -107,20 +107,38 @@ def slot_values(handler_input: HandlerInput) -> dict[str, str | None]:
 
 
 def speak(handler_input: HandlerInput, reply: conv.Reply) -> Response:
-    """Render a reply in the request's locale, store the new state, and build the response."""
+    """Render a reply in the request's locale and the device's time of day, store the new
+    state, and build the response (with the step on screen, where there is one)."""
     envelope = handler_input.request_envelope
     catalog = content.catalog(envelope.request.locale or content.DEFAULT_LOCALE)
-    turn = reply.state.turn
-    builder = handler_input.response_builder.speak(ssml.wrap(catalog.render(reply.speech, turn)))
-    in_session = envelope.session is not None
+    night = at_night(handler_input)
+
+    def voice(lines: tuple[content.Line, ...]) -> str:
+        body = catalog.render(lines, reply.state.turn, night)
+        return ssml.wrap(ssml.soft(body) if night else body)
+
+    builder = handler_input.response_builder.speak(voice(reply.speech))
     if reply.end:
         builder.set_should_end_session(True)
     else:
-        builder.ask(ssml.wrap(catalog.render(reply.reprompt, turn)))
-    if in_session:
+        builder.ask(voice(reply.reprompt))
+    if reply.shows is not None and screen.has_screen(envelope):
+        builder.add_directive(screen.step_directive(catalog, reply.state, reply.shows, night))
+    if envelope.session is not None:
         attributes = {} if reply.end else session.dump(reply.state)
         handler_input.attributes_manager.session_attributes = attributes
     return builder.response
+
+
+def at_night(handler_input: HandlerInput) -> bool:
+    """Whether it is 22:00-07:00 where the device is (False when its time zone is unknown)."""
+    envelope = handler_input.request_envelope
+    system = envelope.context.system if envelope.context else None
+    if system is None or system.device is None:
+        return False
+    zone = timezone.default().zone(system.api_endpoint, system.device.device_id,
+                                   system.api_access_token)
+    return timezone.is_night(timezone.local_time(envelope.request.timestamp, zone))
 
 
 def apology() -> dict[str, Any]:

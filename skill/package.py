@@ -22,7 +22,7 @@ LAMBDA_HANDLER = "skill.lambda_function.lambda_handler"
 # What the Lambda imports: the core package and its content; not the webservice or local mode.
 CODE_SKIP = re.compile(r"^(webservice|local)/|(^|/)__pycache__/|\.pyc$")
 BYTECODE = re.compile(r"(^|/)__pycache__/|\.pyc$")
-RUNTIME_DEPENDENCIES = ("ask-sdk-core", "PyYAML")
+RUNTIME_DEPENDENCIES = ("ask-sdk-core", "PyYAML", "tzdata")  # tzdata: device time zones
 # Lambda's python3.11 runtime, for requirement markers; no extras are installed.
 LAMBDA_MARKERS = {"python_version": "3.11", "sys_platform": "linux", "extra": ""}
 

@@ -80,12 +80,31 @@ def test_every_key_the_code_speaks_exists_with_matching_placeholders(locale: str
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_key_in_the_responses_is_spoken_by_the_code(locale: str) -> None:
     catalog = content.Catalog.from_file(content.RESPONSES_DIR / f"{locale}.yaml")
-    assert set(catalog.entries) - set(content.DECLARED) == set(), "dead content"
+    used = {k for k in catalog.entries if k.removeprefix(content.NIGHT) in content.DECLARED}
+    assert set(catalog.entries) - used == set(), "dead content"
 
 
-def test_no_sentence_is_hidden_in_the_code() -> None:
-    # Speech lives in responses/: the conversation names keys, never sentences.
-    source = Path(conv.__file__).read_text(encoding="utf-8")
+@pytest.mark.parametrize("locale", LOCALES)
+def test_nothing_is_exclaimed_and_the_night_wording_is_shorter(locale: str) -> None:
+    catalog = content.Catalog.from_file(content.RESPONSES_DIR / f"{locale}.yaml")
+    for key, entry in catalog.entries.items():
+        assert not any("!" in v for v in entry.variants), key
+        if key.startswith(content.NIGHT):
+            day = catalog.entries[key.removeprefix(content.NIGHT)]
+            assert max(map(len, entry.variants)) <= max(map(len, day.variants)), key
+
+
+def test_a_night_key_must_replace_a_spoken_key(tmp_path: Path) -> None:
+    real = (content.RESPONSES_DIR / "en-US.yaml").read_text(encoding="utf-8")
+    path = _write(tmp_path, real.replace("night:\n  welcome:", "night:\n  welcom:"))
+    with pytest.raises(content.ContentError, match=r"en-US.yaml:\d+: 'night.welcom' replaces no"):
+        content.Catalog.from_file(path).check_declared(content.DECLARED)
+
+
+@pytest.mark.parametrize("module", ["conversation", "handlers", "screen"])
+def test_no_sentence_is_hidden_in_the_code(module: str) -> None:
+    # Words live in responses/: the code names keys, never sentences.
+    source = (Path(conv.__file__).parent / f"{module}.py").read_text(encoding="utf-8")
     code = re.sub(r'"""[\s\S]*?"""|#.*', "", source)
     sentences = re.findall(r'"([^"\n]{3,})"', code)
     assert [s for s in sentences if re.search(r"[A-Z][a-z]+ [a-z]+ [a-z]+", s)] == []

@@ -27,6 +27,7 @@ class Options:
     jsonl: bool = False  # one JSON object per request turn on stdout; notices on stderr
     save_audio: Path | None = None  # one WAV per turn here
     locale: str = "en-US"
+    screen: bool = False  # an Echo Show: send APL, print what the screen shows
 
 
 class Chat:
@@ -85,10 +86,14 @@ class Chat:
     def answer(self, turn: Turn) -> None:
         """Show, then voice, one turn."""
         self.turns += 1
+        shown = turn.screen if self.options.screen else None
         if self.options.jsonl:
-            self.out.write(json.dumps(turn.as_json(), ensure_ascii=False) + "\n")
+            record = turn.as_json() | ({"screen": shown} if self.options.screen else {})
+            self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             self.out.write(f"Cramp Coach: {turn.speech or '(silence)'}\n")
+            if shown is not None:
+                self.out.write(f"  [screen] {json.dumps(shown, ensure_ascii=False)}\n")
             if turn.end_session:
                 self.out.write("(the session has ended; say something to start a new one)\n")
         self.out.flush()
@@ -104,3 +109,4 @@ class Chat:
     def notice(self, message: str) -> None:
         self.notices.write(message + "\n")
         self.notices.flush()
+

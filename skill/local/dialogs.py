@@ -1,28 +1,36 @@
 """Conversations as data (dialogs/*.yaml): run them through the simulator and say what broke.
 
-A file is a list of dialogs: {name, turns}. A turn sends one of
+A file is a list of dialogs: {name, turns, device}. `device` (optional) describes the Echo:
+  screen: true (supports APL)   time_zone: "America/New_York" (served by a local stand-in for
+  the Alexa Settings API)   at: "2026-11-27T08:10:00Z" (the clock, for the request timestamps)
+A turn sends one of
   launch: ~ | say: "words" | intent: Name (with slots: {slot: value or {heard: words}})
   | request: {type: ..., ...} | new_session: ~
 and checks any of
   hears / not_hears: phrase or list (case-insensitive)   first_sentence: the opening words
   matches: regex    reprompt: phrase or list    ends: bool    silent: true (no speech)
   state: {session attribute: value}    heard_intent: Name    heard_slots: {slot: value}
+  ssml_contains / ssml_lacks: text or list    screen: {datasource field: value} or "none"
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from skill import ssml
+from skill.local import alexa_api
 from skill.local.simulator import Simulator, Turn
 
 SENDS = ("launch", "say", "intent", "request", "new_session")
+DEVICE = "amzn1.ask.device.DIALOG-DEVICE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,7 @@ class Dialog:
     name: str
     turns: list[dict[str, Any]]
     source: str
+    device: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +76,29 @@ def load(path: Path) -> list[Dialog]:
         for turn in item["turns"]:
             if sum(k in turn for k in SENDS) != 1:
                 raise ValueError(f"{path}: {item['name']}: each turn sends one of {SENDS}: {turn}")
-        dialogs.append(Dialog(item["name"], item["turns"], path.name))
+        device = item.get("device") or {}
+        if not isinstance(device, dict) or set(device) - {"screen", "time_zone", "at"}:
+            raise ValueError(f"{path}: {item['name']}: device takes screen, time_zone, at")
+        dialogs.append(Dialog(item["name"], item["turns"], path.name, device))
     return dialogs
 
 
 def run(dialog: Dialog, simulator: Simulator) -> list[Failure]:
-    """Play a dialog in a fresh session; every turn that broke an expectation."""
+    """Play a dialog in a fresh session, on the device it describes; the turns that broke."""
+    with ExitStack() as stack:
+        options: dict[str, Any] = {"apl": bool(dialog.device.get("screen"))}
+        if "at" in dialog.device:
+            moment = datetime.fromisoformat(str(dialog.device["at"]))
+            options["now"] = lambda: moment
+        if "time_zone" in dialog.device:
+            api = stack.enter_context(alexa_api.running({DEVICE: dialog.device["time_zone"]}))
+            options |= {"api_endpoint": api.endpoint, "device_id": DEVICE}
+        old = simulator.device(**options)
+        stack.callback(lambda: simulator.device(**old))
+        return _play(dialog, simulator)
+
+
+def _play(dialog: Dialog, simulator: Simulator) -> list[Failure]:
     simulator.new_session()
     failures = []
     for number, turn in enumerate(dialog.turns, 1):
@@ -125,6 +151,23 @@ def check(turn: dict[str, Any], heard: Turn) -> list[str]:
     for slot, value in (turn.get("heard_slots") or {}).items():
         if heard.slots.get(slot) != value:
             problems.append(f"expected slot {slot}={value!r}, got {heard.slots.get(slot)!r}")
+    for text in _listify(turn.get("ssml_contains")):
+        if text not in heard.ssml:
+            problems.append(f"expected the SSML to contain {text!r}")
+    for text in _listify(turn.get("ssml_lacks")):
+        if text in heard.ssml:
+            problems.append(f"expected the SSML not to contain {text!r}")
+    if "screen" in turn:
+        shown = (heard.screen or {}).get("step") if heard.screen is not None else None
+        if turn["screen"] == "none":
+            if shown is not None:
+                problems.append("expected nothing on screen")
+        elif shown is None:
+            problems.append("expected a step on screen (an APL RenderDocument directive)")
+        else:
+            for key, value in turn["screen"].items():
+                if shown.get(key) != value:
+                    problems.append(f"expected screen {key}={value!r}, got {shown.get(key)!r}")
     if turn.get("silent") and heard.ssml:
         problems.append("expected no speech")
     if not heard.end_session and heard.ssml:

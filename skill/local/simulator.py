@@ -33,6 +33,14 @@ class Turn:
     def attributes(self) -> dict[str, Any]:
         return self.response.get("sessionAttributes") or {}
 
+    @property
+    def screen(self) -> dict[str, Any] | None:
+        """The datasources of the APL document this response puts on screen, if any."""
+        for directive in (self.response.get("response") or {}).get("directives") or []:
+            if directive.get("type") == "Alexa.Presentation.APL.RenderDocument":
+                return directive.get("datasources") or {}
+        return None
+
     def as_json(self) -> dict[str, Any]:
         """The chat's --jsonl record for this turn."""
         return {
@@ -54,18 +62,29 @@ class Simulator:
         now: Callable[[], datetime] | None = None,
         new_id: Callable[[], str] | None = None,
         apl: bool = False,
+        api_endpoint: str | None = None,
     ) -> None:
         if handler is None:
             from skill.lambda_function import lambda_handler as handler
         self.handler = handler
         self.locale = locale
         self.resolver = resolver or Resolver(model.load(locale).raw)
-        self.options: dict[str, Any] = {"locale": locale, "apl": apl}
+        self.options: dict[str, Any] = {"locale": locale, "apl": apl,
+                                         "api_endpoint": api_endpoint}
         if now is not None:
             self.options["now"] = now
         if new_id is not None:
             self.options["new_id"] = new_id
         self.new_session()
+
+    def device(self, **options: Any) -> dict[str, Any]:
+        """Change what the device is (apl, api_endpoint, device_id, now); returns what it was,
+        so a caller can put it back with device(**old)."""
+        old = {k: self.options.get(k) for k in options}
+        self.options.update(options)
+        for key in [k for k, v in self.options.items() if v is None]:
+            del self.options[key]
+        return old
 
     def new_session(self) -> None:
         """Forget the session: the next request opens a new one."""

@@ -39,7 +39,7 @@ def test_jsonl_is_one_object_per_request_turn_and_bad_input_loses_nothing() -> N
     assert calf["intent"] == "CrampReliefIntent" and calf["slots"] == {"muscle": "calf"}
     assert calf["ssml"].startswith("<speak>") and calf["end_session"] is False
     assert long["intent"] == emoji["intent"] == "AMAZON.FallbackIntent"
-    assert "next step" in long["speech"]  # misheard, but still where we were
+    assert "Is the cramp easing?" in long["speech"]  # misheard, but still where we were
     assert "rub the muscle" in after["speech"]  # the session went on through the bad lines
     assert causes["intent"] == "CausesIntent"
     assert "nothing heard" in done.stderr and "unknown command /bogus" in done.stderr
@@ -95,3 +95,24 @@ def test_test_dialogs_passes_the_project_dialogs() -> None:
     done = run_cli("test-dialogs", lines=[])
     assert done.returncode == 0, done.stdout
     assert ", 0 failed" in done.stdout
+
+
+def test_a_bedside_echo_show_at_night_in_the_chat() -> None:
+    done = run_cli("chat", "--jsonl", "--device", "echo-show", "--time-zone", "America/New_York",
+                   "--at", "2026-11-27T03:10", lines=["my calf is cramping", "yes"])
+    assert done.returncode == 0, done.stderr
+    stretch, massage = (json.loads(line) for line in done.stdout.splitlines())
+    assert stretch["ssml"].startswith('<speak><prosody volume="soft" rate="90%">')
+    assert "Thirty." in stretch["speech"]  # the first hold is counted out loud
+    step = stretch["screen"]["step"]
+    assert (step["number"], step["title"], step["holdSeconds"], step["theme"]) == (
+        1, "Stretch", 30, "dark")
+    assert massage["screen"]["step"]["icon"] == "massage"
+
+
+def test_text_chat_prints_what_the_screen_shows() -> None:
+    done = run_cli("chat", "--text", "--device", "echo-show", lines=["my foot is cramping"])
+    assert done.returncode == 0, done.stderr
+    shown = next(line for line in done.stdout.splitlines() if line.startswith("  [screen] "))
+    assert '"instruction": "Pull your toes back toward your shin."' in shown
+    assert '"theme": "light"' in shown  # no time zone given: the normal, daytime look
