@@ -1,0 +1,1 @@
+"""Cramp Coach benchmarks, each against its floor in the same run: `python -m bench`."""

@@ -1,0 +1,212 @@
+"""The benchmarks keep running (never judged on time here); their labelled set stays held out."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import json
+import math
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bench import report, stats, throughput, time_to_help, understanding
+from bench.cold_start import FORBIDDEN
+from skill import model
+from skill.local.alexa_phrases import CARRIER_JOINERS, LAUNCH_VERBS, STANDARD_SAMPLES
+
+ROOT = Path(__file__).absolute().parents[1]
+TITLES = ("1. Per request", "2. Cold start", "3. Web service", "4. Understanding",
+          "5. Time to help")
+SECTIONS = ("per_request", "cold_start", "webservice", "understanding", "time_to_help")
+
+
+def test_quick_run_prints_every_section_and_writes_results(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for title in TITLES:
+        assert title in done.stdout
+    assert "targets met" in done.stdout
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert set(results) == {"meta", "rows", *SECTIONS}
+    for section in SECTIONS:
+        assert "error" not in results[section], results[section]
+    assert results["meta"]["quick"] is True
+    assert {"ratio_median_vs_sdk", "ratio_p99_vs_sdk", "all_us"} <= set(results["per_request"])
+    assert {"ratio_wall", "ratio_in_process", "forbidden_loaded"} <= set(results["cold_start"])
+    assert {"ratio_rps", "ours", "echo"} <= set(results["webservice"])
+    assert {"intent_accuracy", "slot_accuracy", "confusions"} <= set(results["understanding"])
+    assert {"words", "seconds"} <= set(results["time_to_help"])
+    rows = results["rows"]
+    assert {row["section"][0] for row in rows} == set("12345")
+    for row in rows:
+        assert set(row) == {"section", "what", "ours", "floor", "unit", "ratio", "target", "met"}
+
+
+def test_the_lambda_path_loads_no_web_voice_or_local_code() -> None:
+    code = "import json, sys, skill.lambda_function; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)
+    loaded = json.loads(done.stdout)
+    leaked = [m for m in loaded for f in FORBIDDEN if m == f or m.startswith(f + ".")]
+    assert leaked == []
+
+
+# ---- the labelled paraphrases -----------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    """Lower case, punctuation (apostrophes too) dropped, spaces folded."""
+    return " ".join(re.sub(r"[^\w\s]|_", "", text.lower()).split())
+
+
+def _request_part(text: str, invocation: str) -> str:
+    """What follows "ask/tell <invocation> [joiner]", or the whole utterance if not invoked."""
+    words = _plain(text).split()
+    name = invocation.split()
+    for i in range(len(words) - len(name) + 1):
+        if words[i : i + len(name)] == name and " ".join(words[:i]) in (*LAUNCH_VERBS, "alexa"):
+            rest = words[i + len(name) :]
+            if rest[:1] and rest[0] in CARRIER_JOINERS:
+                rest = rest[1:]
+            return " ".join(rest)
+    return " ".join(words)
+
+
+def _filled(sample: str, slots: dict[str, str], types: dict[str, Any]) -> set[str]:
+    """`sample` with every value and synonym of its slots' types put in their place."""
+    refs = model.SLOT_REF.findall(sample)
+    choices = []
+    for ref in refs:
+        slot_type = slots.get(ref, "")
+        values = types.get(slot_type, ())
+        choices.append([p for v in values for p in (v.name, *v.synonyms)] or ["x"])
+    out = set()
+    for combo in itertools.product(*choices):
+        text = sample
+        for ref, value in zip(refs, combo, strict=True):
+            text = text.replace(f"{{{ref}}}", value, 1)
+        out.add(_plain(text))
+    return out
+
+
+def _test_strings() -> set[str]:
+    """Every string literal in the tests' Python files and every string in their YAML files."""
+    found: set[str] = set()
+    for path in (ROOT / "tests").rglob("*.py"):
+        if path.name == Path(__file__).name:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.add(_plain(node.value))
+    for path in (ROOT / "tests").rglob("*.yaml"):
+        stack = [yaml.safe_load(path.read_text(encoding="utf-8"))]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                found.add(_plain(item))
+            elif isinstance(item, dict):
+                stack.extend([*item.keys(), *item.values()])
+            elif isinstance(item, list):
+                stack.extend(item)
+    return found
+
+
+@pytest.fixture(scope="module")
+def paraphrases() -> list[understanding.Paraphrase]:
+    return understanding.load()
+
+
+@pytest.fixture(scope="module")
+def en_us() -> model.Model:
+    return model.load("en-US")
+
+
+def test_paraphrases_are_held_out_from_samples_builtins_and_tests(
+    paraphrases: list[understanding.Paraphrase], en_us: model.Model
+) -> None:
+    seen: dict[str, str] = {}
+    for intent in en_us.intents.values():
+        for sample in intent.samples:
+            for text in _filled(sample, intent.slots, en_us.types):
+                seen[text] = f"a sample of {intent.name}"
+    for name, phrases in STANDARD_SAMPLES.items():
+        seen |= {_plain(p): f"Alexa's built-in phrase for {name}" for p in phrases}
+    seen |= {text: "a string in tests/" for text in _test_strings() if text}
+    copied = []
+    for p in paraphrases:
+        for form in {_plain(p.say), _request_part(p.say, en_us.invocation)}:
+            if form in seen:
+                copied.append(f"{p.say!r} is {seen[form]}")
+    assert copied == []
+
+
+def test_paraphrases_are_labelled_with_the_models_intents_and_values(
+    paraphrases: list[understanding.Paraphrase], en_us: model.Model
+) -> None:
+    assert len(paraphrases) >= 200
+    said = [_plain(p.say) for p in paraphrases]
+    assert len(said) == len(set(said)), "a paraphrase is listed twice"
+    labels = {p.intent for p in paraphrases}
+    assert labels - {understanding.LAUNCH} <= set(en_us.intents)
+    assert set(en_us.intents) <= labels, "every intent has paraphrases"
+    assert any(p.invoked for p in paraphrases)
+    for p in paraphrases:
+        declared = en_us.intents[p.intent].slots if p.intent in en_us.intents else {}
+        for slot, value in p.slots.items():
+            assert slot in declared, f"{p.say!r}: {p.intent} has no slot {slot}"
+            assert value in {v.name for v in en_us.types[declared[slot]]}, p.say
+
+
+# ---- pieces the run depends on --------------------------------------------------------------
+
+
+def test_percentile_and_ratio() -> None:
+    samples = list(range(1, 101))
+    assert stats.percentile(samples, 99) == 99
+    assert stats.percentile(samples, 100) == 100
+    assert stats.median([3, 1, 2]) == 2
+    assert math.isnan(stats.percentile([], 50))
+    assert stats.ratio(1.0, 4.0) == 0.25
+    assert math.isnan(stats.ratio(1.0, 0.0))
+
+
+def test_results_json_is_strict(tmp_path: Path) -> None:
+    rows = [report.Row("1 x", "thing", math.nan, 2.0, "µs", math.nan, "≤ 1", None)]
+    out = tmp_path / "r.json"
+    report.write_json(out, rows, {"x": {"v": math.inf}}, {"quick": True})
+    text = out.read_text(encoding="utf-8")
+    loaded = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
+    assert loaded["x"]["v"] is None
+    assert loaded["rows"][0]["ours"] is None
+    assert "thing" in report.table(rows)
+
+
+def test_the_instruction_prefix_stops_at_the_first_stretch_sentence() -> None:
+    stretch = ["Pull your toes up. Hold it."]
+    speech = "Sorry it woke you. Pull your toes up. Hold it. Ready?"
+    assert time_to_help.instruction_prefix(speech, stretch) == ["Sorry it woke you.",
+                                                                 "Pull your toes up."]
+    assert time_to_help.instruction_prefix("Hello there.", stretch) is None
+    ssml = '<speak>Sorry it woke you. <break time="500ms"/> Pull your toes up. Hold it.</speak>'
+    assert time_to_help.ssml_prefix(ssml, 8) == (
+        '<speak>Sorry it woke you. <break time="500ms"/> Pull your toes up.</speak>')
+
+
+def test_the_load_client_reads_keep_alive_responses() -> None:
+    left, right = socket.socketpair()
+    with left, right:
+        right.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+                      b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+        buffer = bytearray()
+        assert throughput._read_response(left, buffer) == 200
+        assert throughput._read_response(left, buffer) == 400
+        assert buffer == b""
