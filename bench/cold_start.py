@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from collections.abc import Callable
@@ -80,26 +79,46 @@ def start_once(contestant: str, event: dict[str, Any],
     return json.loads(done.stdout.strip().splitlines()[-1]) | {"wall_ms": wall}
 
 
-def bytecode_envs(cache: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """Child environments: every module's .pyc cached under `cache`, and a Lambda-like one.
+def bytecode_env(cache: Path) -> dict[str, str]:
+    """A child environment with every module's .pyc cached under `cache`.
 
     A private cache treats both contestants alike whatever this machine has cached (here the
-    venv has .pyc files and the project, under PYTHONDONTWRITEBYTECODE, has none). The Lambda
-    zip ships no bytecode and /var/task is read-only, so there the runtime's standard library
-    is compiled but the skill and its vendored packages are compiled at every cold start.
+    venv has .pyc files and the project, under PYTHONDONTWRITEBYTECODE, has none).
     """
-    cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    cached["PYTHONPYCACHEPREFIX"] = str(cache / "all")
-    lambda_like = dict(cached, PYTHONPYCACHEPREFIX=str(cache / "lambda"),
-                       PYTHONDONTWRITEBYTECODE="1")
-    return cached, lambda_like
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(cache / "all")
+    return env
 
 
-def _strip_vendored(cache: Path) -> None:
-    """Copy the warm cache for the Lambda-like runs, minus the project's and packages' .pyc."""
-    shutil.copytree(cache / "all", cache / "lambda")
-    for source in {sysconfig.get_paths()["purelib"], str(project_root())}:
-        shutil.rmtree(cache / "lambda" / Path(source).relative_to("/"), ignore_errors=True)
+def lambda_packages(root: Path) -> dict[str, Path]:
+    """Ours as `python -m skill package` builds it, and the hello world packaged the same way:
+    vendored dependencies and shipped bytecode, no site-packages."""
+    from skill import package
+
+    package.build(root / "ours")
+    floor = root / "sdk"
+    floor.mkdir()
+    shutil.copyfile(Path(__file__).with_name("hello.py"), floor / "lambda_function.py")
+    package.vendor_into(floor, ("ask-sdk-core",))
+    package.compile_bytecode(floor)
+    return {"ours": root / "ours" / "lambda", "sdk": floor}
+
+
+def start_packaged(contestant: str, code: Path, event: dict[str, Any]) -> dict[str, Any]:
+    """One fresh isolated process (-I -S) importing the handler from a package, as Lambda does:
+    read-only bytecode, nothing but the package and the standard library on the path."""
+    module = "skill.lambda_function" if contestant == "ours" else "lambda_function"
+    program = "import sys; sys.path.insert(0, sys.argv[1])\n" + CHILD.format(
+        module=module, handler="lambda_handler", forbidden=FORBIDDEN)
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    begun = time.perf_counter()
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", program, str(code)], cwd=code,
+                          input=json.dumps(event), capture_output=True, text=True, timeout=120,
+                          check=False, env=env)
+    wall = (time.perf_counter() - begun) * 1e3
+    if done.returncode != 0:
+        raise RuntimeError(f"packaged start of {contestant} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]) | {"wall_ms": wall}
 
 
 def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, Any], list[Row]]:
@@ -112,10 +131,10 @@ def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, A
         events = {"ours": launch, "sdk": launch}
         if endpoint is not None:
             events["ours, no API"] = mix.build(lambda_handler)["launch"]
-        cached, lambda_like = bytecode_envs(Path(tmp))
-        runs = _alternate(events, n, cached)
-        _strip_vendored(Path(tmp))
-        zipped = _alternate({"ours": launch, "sdk": launch}, n, lambda_like)
+        runs = _alternate(events, n, lambda c: start_once(c, events[c], bytecode_env(Path(tmp))))
+        packages = lambda_packages(Path(tmp))
+        zipped = _alternate({"ours": launch, "sdk": launch}, n,
+                            lambda c: start_packaged(c, packages[c], launch))
 
     med = {c: {k: median([r[k] for r in rs]) for k in TIMINGS} for c, rs in runs.items()}
     zmed = {c: {k: median([r[k] for r in rs]) for k in TIMINGS} for c, rs in zipped.items()}
@@ -136,7 +155,7 @@ def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, A
         + (" naming a loopback Alexa API" if endpoint else "") + "; medians in ms:")
     say("  " + "".ljust(28) + "".join(k.rjust(12) for k in
                                        ("process", "import", "1st answer", "modules")))
-    table = [(c, med[c]) for c in runs] + [(f"{c}, no .pyc (Lambda zip)", zmed[c])
+    table = [(c, med[c]) for c in runs] + [(f"{c}, as packaged for Lambda", zmed[c])
                                            for c in zipped]
     for name, m in table:
         say("  " + name.ljust(28) + "".join(f"{m[k]:12.1f}" for k in
@@ -155,8 +174,9 @@ def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, A
                         med["ours, no API"]["wall_ms"], med["sdk"]["wall_ms"], "ms",
                         ratio(med["ours, no API"]["wall_ms"], med["sdk"]["wall_ms"])))
     rows += [
-        Row(SECTION, "process, no .pyc (as the Lambda zip ships)", zmed["ours"]["wall_ms"],
-            zmed["sdk"]["wall_ms"], "ms", result["ratio_lambda_zip"]),
+        Row(SECTION, "packaged for Lambda, both alike (what users wait for)",
+            zmed["ours"]["wall_ms"], zmed["sdk"]["wall_ms"], "ms", result["ratio_lambda_zip"],
+            f"≤ {TARGET}{TIMES}", result["ratio_lambda_zip"] <= TARGET),
         Row(SECTION, "Lambda path loads flask/pyttsx3/local", ", ".join(leaked) or "none",
             target="none", met=not leaked),
     ]
@@ -164,12 +184,12 @@ def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, A
 
 
 def _alternate(events: dict[str, dict[str, Any]], n: int,
-               env: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+               start: Callable[[str], dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """`n` measured starts of each contestant, alternating order, after a discarded one each."""
     runs: dict[str, list[dict[str, Any]]] = {c: [] for c in events}
     for i in range(n + 1):
         for contestant in list(events) if i % 2 == 0 else list(events)[::-1]:
-            timing = start_once(contestant, events[contestant], env)
+            timing = start(contestant)
             if i > 0:  # the first start of each fills the page cache (and the .pyc cache)
                 runs[contestant].append(timing)
     return runs

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
-from . import content
+from . import apl, content
 from . import conversation as conv
 from .handlers import Apology, Route, Silent
 from .serializer import FastSerializer
@@ -54,6 +54,7 @@ def build_skill(table: list[Route | Silent] | None = None) -> CustomSkill:
     """The skill, with its content loaded and checked (a broken responses file fails here)."""
     for locale in content.locales():
         content.catalog(locale)
+    apl.document()  # a broken screen document fails here too, not on a customer's Echo Show
     builder = SkillBuilder()
     for handler in routes() if table is None else table:
         builder.add_request_handler(handler)

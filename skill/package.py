@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import compileall
 import json
 import re
 import shutil
 import zipfile
 from importlib import metadata
 from pathlib import Path
+from py_compile import PycInvalidationMode
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -46,8 +48,12 @@ def build(out: Path, vendor: bool = True) -> Path:
         shutil.rmtree(code)
     _copy_tree(ROOT / "skill", code / "skill")
     _copy_tree(content.RESPONSES_DIR, code / "responses")
+    for locale in content.locales():  # checked here, so the Lambda starts without parsing YAML
+        compiled = code / "responses" / f"{locale}{content.COMPILED}"
+        compiled.write_text(content.catalog(locale).compiled(), encoding="utf-8")
     if vendor:
-        _vendor(code)
+        vendor_into(code)
+    compile_bytecode(code)
     (out / "ask-resources.json").write_text(json.dumps(_ask_resources(), indent=2) + "\n")
 
     archive = out / "cramp-coach-lambda.zip"
@@ -98,9 +104,18 @@ def _copy_tree(source: Path, target: Path) -> None:
             shutil.copyfile(path, target / relative)
 
 
-def _vendor(code: Path) -> None:
-    """Copy the installed runtime dependencies (and theirs) next to the code, as Lambda needs."""
-    for dist in _closure(RUNTIME_DEPENDENCIES):
+def compile_bytecode(code: Path) -> None:
+    """Compile everything under `code` for this Python, as the Lambda runtime will load it.
+
+    Lambda's file system is read-only: without shipped bytecode every cold start compiles every
+    module again. Unchecked hashes, because the zip's timestamps mean nothing there.
+    """
+    compileall.compile_dir(code, quiet=1, invalidation_mode=PycInvalidationMode.UNCHECKED_HASH)
+
+
+def vendor_into(code: Path, names: tuple[str, ...] = RUNTIME_DEPENDENCIES) -> None:
+    """Copy installed distributions (and what they require) next to the code, as Lambda needs."""
+    for dist in _closure(names):
         for file in dist.files or ():
             relative = file.as_posix()
             if relative.startswith("..") or BYTECODE.search(relative):

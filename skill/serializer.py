@@ -102,22 +102,23 @@ def _for_class(cls: type) -> Convert:
             return _builder(_load(name))(data)
 
         return _nullable(pick)
-    # Looked up when used, not now: model types can contain themselves.
-    return _nullable(lambda data: _builder(cls)(data))
+    return _nullable(_builder(cls))
 
 
 @cache
 def _builder(cls: type) -> Convert:
     """Build an instance of a model class field by field, as DefaultSerializer does."""
     names = {**{k: k for k in cls.deserialized_types}, **getattr(cls, "attribute_map", {})}
-    fields = [(key, attr, _converter(cls.deserialized_types[attr])) for attr, key in names.items()]
+    # Converters are looked up when a field is present, not planned ahead: planning them all
+    # would import every model class of every interface at cold start.
+    fields = [(key, attr, cls.deserialized_types[attr]) for attr, key in names.items()]
     known = set(names.values())
 
     def build(data: dict[str, Any]) -> Any:
         obj = cls()
-        for key, attr, convert in fields:
+        for key, attr, type_name in fields:
             if key in data:
-                setattr(obj, attr, convert(data[key]))
+                setattr(obj, attr, _converter(type_name)(data[key]))
         for key in data.keys() - known:  # the SDK keeps fields its model doesn't know, raw
             setattr(obj, key, data[key])
         return obj

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from html import unescape
 
 # Content files mark pauses as "[pause 3s]" or "[pause 500ms]"; nothing else in them is markup.
 PAUSE_MARK = re.compile(r"\[pause (\d+(?:\.\d+)?)(s|ms)\]")
@@ -79,11 +77,15 @@ def to_text(ssml: str) -> str:
 
 
 def _plain(fragment: str) -> str:
+    from html import unescape  # here, not at import: the Lambda's cold start needs neither
+
     return _SPACES.sub(" ", unescape(_TAG.sub(" ", fragment))).strip()
 
 
 def check(ssml: str) -> None:
     """Raise ValueError unless `ssml` is well-formed, rooted at <speak>, breaks all <= 10 s."""
+    import xml.etree.ElementTree as ET  # tests and tools only
+
     try:
         root = ET.fromstring(ssml)
     except ET.ParseError as exc:

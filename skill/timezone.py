@@ -17,13 +17,11 @@ import logging
 import re
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,15 +37,17 @@ _ZONE_NAME_MAX = 64
 Opener = Callable[..., Any]  # like urllib's OpenerDirector.open(request, timeout=...)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is a failure: following it would send the bearer token to another URL."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
-        return None  # urllib then raises HTTPError for the 3xx
-
-
 def _default_opener() -> Opener:
-    return urllib.request.build_opener(_NoRedirects).open
+    # urllib.request is imported on first use: it is most of a Lambda cold start's extra cost.
+    import urllib.request
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        """A redirect is a failure: following it would send the bearer token to another URL."""
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
+            return None  # urllib then raises HTTPError for the 3xx
+
+    return urllib.request.build_opener(NoRedirects).open
 
 
 class DeviceTimeZones:
@@ -74,7 +74,7 @@ class DeviceTimeZones:
         self._ttl = ttl
         self._failure_ttl = failure_ttl
         self._max = max_devices
-        self._open = opener or _default_opener()
+        self._opener = opener  # made on first lookup: most requests are answered from the cache
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str], tuple[float, ZoneInfo | None]] = OrderedDict()
@@ -131,13 +131,18 @@ class DeviceTimeZones:
         return result[0]
 
     def _fetch(self, url: str, token: str) -> ZoneInfo | None:
+        import urllib.error
+        import urllib.request
+
         request = urllib.request.Request(
             url,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             method="GET",
         )
         try:
-            response = self._open(request, timeout=self._timeout)
+            if self._opener is None:
+                self._opener = _default_opener()
+            response = self._opener(request, timeout=self._timeout)
         except urllib.error.HTTPError as error:
             error.close()  # 401/403 (token), 404, 429, 5xx; redirects too
             log.info("time zone lookup failed: HTTP %s", error.code)
@@ -162,6 +167,7 @@ class DeviceTimeZones:
         return found
 
 
+@lru_cache(maxsize=64)  # one or two endpoints in practice; parsing it is per-request work
 def _base_url(api_endpoint: str) -> str | None:
     """`api_endpoint` without a trailing slash, if it is a plain http(s) URL; else None."""
     try:

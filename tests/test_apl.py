@@ -17,7 +17,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
-from skill import apl
+from skill import apl, apl_check
 
 ROOT = Path(__file__).resolve().parent.parent
 PREVIEW = ROOT / "docs" / "apl-preview"
@@ -60,7 +60,7 @@ def test_the_document_validates_for_every_step_kind_and_theme(icon: str, night: 
                                                               hold: int) -> None:
     found = datasource(icon, hold, night)
     assert apl.check_datasource(found) == []
-    assert apl.validate(apl.document(), found) == []
+    assert apl_check.validate(apl.document(), found) == []
 
 
 def test_each_icon_is_a_graphic_in_the_document_and_nothing_comes_from_a_url() -> None:
@@ -70,8 +70,8 @@ def test_each_icon_is_a_graphic_in_the_document_and_nothing_comes_from_a_url() -
 
 
 def test_resources_resolve_on_every_viewport() -> None:
-    for name, viewport in apl.VIEWPORTS.items():
-        scope = apl.top_scope(apl.document(), datasource(), viewport)
+    for name, viewport in apl_check.VIEWPORTS.items():
+        scope = apl_check.top_scope(apl.document(), datasource(), viewport)
         assert float(scope["@instructionSize"].removesuffix("dp")) >= (26 if name == "echo-spot"
                                                                        else 40)
 
@@ -167,20 +167,20 @@ def test_validate_names_the_problem_in_a_broken_copy(name: str) -> None:
     breaker, expected = BROKEN[name]
     document = copy.deepcopy(apl.document())
     breaker(document)
-    problems = apl.validate(document, datasource())
+    problems = apl_check.validate(document, datasource())
     assert any(expected in p for p in problems), problems
 
 
 def test_validate_checks_payload_keys_against_the_datasource_given() -> None:
     found = datasource()
     del found["step"]["holdSeconds"]
-    problems = apl.validate(apl.document(), found)
+    problems = apl_check.validate(apl.document(), found)
     assert any("payload.step.holdSeconds" in p and "no 'holdSeconds'" in p for p in problems)
     assert "datasource: step has no 'holdSeconds'" in apl.check_datasource(found)
 
 
 def test_validate_refuses_what_is_not_a_document() -> None:
-    assert apl.validate([], datasource()) == ["document: must be a JSON object"]
+    assert apl_check.validate([], datasource()) == ["document: must be a JSON object"]
 
 
 @pytest.mark.parametrize("changes, expected", [
@@ -221,17 +221,17 @@ def test_step_datasource_refuses_what_the_screen_cannot_show() -> None:
 ])
 def test_expressions_evaluate_like_apl(text: str, expected: Any) -> None:
     scope = {"payload": datasource(), "remaining": 12, "light": False, "@gap": "8dp"}
-    assert apl.evaluate_value(text, scope) == expected
+    assert apl_check.evaluate_value(text, scope) == expected
 
 
 @pytest.mark.parametrize("text", ["${a ? b}", "${(a}", "${a b}", "${}", "${'open}", "${a"])
 def test_broken_expressions_are_errors(text: str) -> None:
-    with pytest.raises(apl.ExpressionError):
-        apl.parse_template(text)
+    with pytest.raises(apl_check.ExpressionError):
+        apl_check.parse_template(text)
 
 
 def test_references_name_every_chain_an_expression_reads() -> None:
-    found = set(apl.template_references(
+    found = set(apl_check.template_references(
         "${payload.step['icon'] == 'walk' ? Math.max(a, @size) : payload.step.title.length}"))
     assert found == {("payload", "step", "icon"), ("Math", "max"), ("a",), ("@size",),
                      ("payload", "step", "title", "length")}

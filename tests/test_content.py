@@ -225,3 +225,13 @@ def test_a_model_that_is_not_json_names_the_line(tmp_path: Path) -> None:
     path.write_text(_model_text().replace('"invocationName"', "invocationName", 1))
     with pytest.raises(model.ModelError, match=rf"{re.escape(str(path))}:\d+: not valid JSON"):
         model.load(path=path)
+
+
+def test_the_compiled_catalog_is_the_same_catalog(tmp_path: Path) -> None:
+    source = content.Catalog.from_file(content.RESPONSES_DIR / "en-US.yaml")
+    path = tmp_path / f"en-US{content.COMPILED}"
+    path.write_text(source.compiled(), encoding="utf-8")
+    assert content.Catalog.from_compiled(path).entries == source.entries
+    path.write_text('{"entries": {"welcome": {}}}', encoding="utf-8")
+    with pytest.raises(content.ContentError, match="not a compiled catalog"):
+        content.Catalog.from_compiled(path)

@@ -43,17 +43,21 @@ def test_the_lambda_zip_answers_alexa_with_nothing_but_itself(project: Path, tmp
     names = zipfile.ZipFile(archive).namelist()
     assert "skill/lambda_function.py" in names and "responses/en-US.yaml" in names
     assert not any(n.startswith(("skill/webservice/", "skill/local/")) for n in names)
-    assert not any("__pycache__" in n for n in names)
+    tag = sys.implementation.cache_tag  # bytecode ships, compiled for this Python
+    assert f"skill/__pycache__/lambda_function.{tag}.pyc" in names
+    assert "responses/en-US.compiled.json" in names
     zipfile.ZipFile(archive).extractall(tmp_path)
     # -I -S: no site-packages, no environment; only the zip's contents and the standard library.
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]);"
         "from skill.lambda_function import lambda_handler;"
-        "print(json.dumps(lambda_handler(json.loads(sys.argv[2]), None)))"
+        "answer = lambda_handler(json.loads(sys.argv[2]), None);"
+        "print(json.dumps({'answer': answer, 'yaml': 'yaml' in sys.modules}))"
     )
     event = envelopes.intent("CausesIntent")
     command = [sys.executable, "-I", "-S", "-c", code, str(tmp_path), json.dumps(event)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
-    assert "overworked muscle" in answer["response"]["outputSpeech"]["ssml"]
+    out = json.loads(done.stdout)
+    assert "overworked muscle" in out["answer"]["response"]["outputSpeech"]["ssml"]
+    assert out["yaml"] is False  # started from the compiled catalog
