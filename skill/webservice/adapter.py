@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.skill import CustomSkill
-from flask import Flask, Response, g, jsonify, request
+from ask_sdk_model import RequestEnvelope
+from flask import Flask, Response, g, request
 from flask_ask_sdk.skill_adapter import (
     VERIFY_SIGNATURE_APP_CONFIG,
     VERIFY_TIMESTAMP_APP_CONFIG,
@@ -52,9 +54,7 @@ class VerifyingSkillAdapter(SkillAdapter):
         envelope = self._verifier.verify(body, request.headers, self._clock())
         g.alexa_request = summarise(envelope)
         try:
-            response = self._webservice_handler.verify_request_and_dispatch(
-                http_request_headers=request.headers, http_request_body=body.decode("utf-8")
-            )
+            response = self._dispatch(envelope)
         except SerializationException:
             raise Rejected("request envelope not understood") from None
         except Exception as error:
@@ -62,7 +62,18 @@ class VerifyingSkillAdapter(SkillAdapter):
             # message may quote the request, so only the type goes to the log.
             log.error("skill dispatch failed: %s", type(error).__name__)
             response = apology()
-        return jsonify(response)
+        return Response(json.dumps(response), mimetype="application/json")
+
+    def _dispatch(self, envelope: dict[str, Any]) -> Any:
+        """The skill's answer to an envelope the verifier has already parsed (and checked)."""
+        serializer = self._skill.serializer
+        if not hasattr(serializer, "read"):  # a skill with the SDK's own serializer
+            return self._webservice_handler.verify_request_and_dispatch(
+                http_request_headers=request.headers, http_request_body=json.dumps(envelope))
+        # What the SDK's handler does, minus parsing the JSON a second time.
+        request_envelope = serializer.read(envelope, RequestEnvelope)
+        return serializer.serialize(self._skill.invoke(request_envelope=request_envelope,
+                                                       context=None))
 
 
 def summarise(envelope: dict[str, Any]) -> dict[str, str | None]:

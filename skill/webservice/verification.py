@@ -85,13 +85,17 @@ class RequestVerifier:
 
 def _signature_headers(headers: Headers) -> tuple[str, bytes]:
     """Returns the single cert URL and the decoded signature, case-insensitively."""
-    pairs = headers.items() if hasattr(headers, "items") else headers
-    found: dict[str, list[str]] = {CERT_URL_HEADER.lower(): [], SIGNATURE_HEADER.lower(): []}
-    for name, value in pairs:
-        values = found.get(name.lower())
-        if values is not None:
-            values.append(value)
-    url_values, signature_values = found.values()
+    if hasattr(headers, "getlist"):  # werkzeug's Headers: case-insensitive, every value
+        url_values = headers.getlist(CERT_URL_HEADER)
+        signature_values = headers.getlist(SIGNATURE_HEADER)
+    else:
+        pairs = headers.items() if hasattr(headers, "items") else headers
+        found: dict[str, list[str]] = {CERT_URL_HEADER.lower(): [], SIGNATURE_HEADER.lower(): []}
+        for name, value in pairs:
+            values = found.get(name.lower())
+            if values is not None:
+                values.append(value)
+        url_values, signature_values = found.values()
     for name, values in ((CERT_URL_HEADER, url_values), (SIGNATURE_HEADER, signature_values)):
         if not values:
             raise Rejected(f"missing {name} header")
