@@ -207,7 +207,7 @@ def _disclaim(state: State, lines: tuple[Line, ...]) -> tuple[tuple[Line, ...], 
     return (*lines, DISCLAIMER), {"disclaimed": True}
 
 
-def step_line(muscle: str | None, step: int) -> Line:
+def _step_line(muscle: str | None, step: int) -> Line:
     """What is said (and shown) for a relief step."""
     return STEPS[step].speech or STRETCH[muscle or "calf"]
 
@@ -219,7 +219,7 @@ def _guide(state: State, step: int, lead: tuple[Line, ...] = (), count: bool | N
         count = step in COUNTED_BY_DEFAULT
     counted = count and STEPS[step].count is not None
     state = replace(state, step=step, paused=False, counting=counted)
-    body: tuple[Line, ...] = (*lead, step_line(state.muscle, step))
+    body: tuple[Line, ...] = (*lead, _step_line(state.muscle, step))
     if step == 0 and state.muscle is None:
         body += (OTHER_MUSCLE,)
     body, disclaimed = _disclaim(state, body)
@@ -246,7 +246,7 @@ def _urgent(state: State, reason: Line) -> Reply:
 
 
 def _menu(state: State, lead: tuple[Line, ...] = ()) -> Reply:
-    return _reply(state, (*lead, MENU), pending=None, step=None, paused=False)
+    return _reply(state, (*lead, MENU), pending=None, step=None, paused=False, counting=False)
 
 
 def _holds_question(event: Event) -> Event:
