@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_CHARS = 400  # Alexa utterances are far shorter; longer input is cut before any matching.
 MAX_WORDS = 40
@@ -13,12 +14,25 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _SPECIAL = {
     "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not",
     "ain't": "is not", "let's": "let us", "y'all": "you all", "o'clock": "oclock",
+    # Spoken run-togethers, spelled the way a sample would spell them.
+    "gonna": "going to", "wanna": "want to", "gotta": "got to", "kinda": "kind of",
+    "sorta": "sort of", "dunno": "do not know", "lemme": "let me", "gimme": "give me",
+    "goodnight": "good night",
 }
 # Only endings that are contractions in English; both sample and utterance pass through here,
 # so "it's" and "it is" (or "I've" and "I have") come out the same on either side.
 _SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"),
              ("'m", " am"), ("'d", " would"), ("'s", " is"))
-_FILLER = frozenset({"please", "um", "umm", "uh", "uhh", "er", "erm", "hmm"})
+_FILLER = frozenset({"please", "um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "uhm", "ugh",
+                     "argh", "ah", "ahh", "oh", "mm", "mmm"})
+# Samples can't hold digits: an emergency number is spelled the way it is said, digit by digit.
+# (Other numbers stay digits, as Alexa sends them in AMAZON.NUMBER slots.)
+_SPOKEN_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_DIGIT_BY_DIGIT = frozenset({"911", "999", "112"})
+NUMBER_WORDS = frozenset((
+    *_SPOKEN_DIGITS, "ten", "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty",
+    "sixty", "hundred", "once", "twice",
+))
 
 
 def words(text: str) -> list[str]:
@@ -38,6 +52,8 @@ def normalise(text: str) -> str:
 
 
 def _expand(token: str) -> str:
+    if token in _DIGIT_BY_DIGIT:
+        return " ".join(_SPOKEN_DIGITS[int(d)] for d in token)
     if "'" not in token:
         return _SPECIAL.get(token, token)
     if token in _SPECIAL:
@@ -46,3 +62,69 @@ def _expand(token: str) -> str:
         if token.endswith(suffix) and len(token) > len(suffix):
             return token[: -len(suffix)].replace("'", "") + full
     return token.replace("'", "")
+
+
+# ---- light morphology -------------------------------------------------------------------------
+
+# Forms no suffix rule reaches, folded onto the stem of their family.
+_IRREGULAR = {
+    "calves": "calf", "feet": "foot", "swollen": "swell", "breathe": "breath",
+    "breathing": "breath", "breaths": "breath", "breathed": "breath", "breathless": "breath",
+    "was": "be", "were": "be", "been": "be", "being": "be", "am": "be", "are": "be", "is": "be",
+    "did": "do", "does": "do", "done": "done", "doing": "do",
+    "has": "have", "had": "have", "having": "have",
+    "got": "get", "gotten": "get", "getting": "get",
+    "went": "go", "goes": "go", "going": "go", "gone": "gone",
+    "felt": "feel", "woke": "wake", "woken": "wake", "took": "take", "taken": "take",
+    "came": "come", "coming": "come", "lost": "lose", "losing": "lose",
+    "medicines": "medicin", "medicine": "medicin", "meds": "medicat", "med": "medicat",
+    "this": "this", "its": "it", "us": "us", "yes": "yes", "news": "news", "worse": "worse",
+    "better": "better", "always": "always", "sometimes": "sometimes", "anymore": "anymore",
+}
+
+
+_KEEP_EN = frozenset({"children", "kitchen", "chicken", "eleven", "between", "heaven", "women"})
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """A light stem of one normalised word: plurals, -ing, -ed, -ness, -ion and the like folded.
+
+    Deliberately crude and symmetric (samples and utterances pass through the same rules), so
+    "cramp", "cramps", "cramping" and "cramped" meet, as do "prevent" and "prevention".
+    """
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    w = word
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("es") and len(w) > 4 and w[-3] in "shxz":
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if w.endswith("ied") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("ness") and len(w) > 6:
+        w = w[:-4]
+    elif w.endswith(("ful", "ion")) and len(w) > 6:
+        w = w[:-3]
+    elif w.endswith("ing") and len(w) > 5:
+        w = _undouble(w[:-3])
+    elif w.endswith("ed") and len(w) > 4:
+        w = _undouble(w[:-2])
+    if len(w) > 5 and w.endswith("en") and w not in _KEEP_EN:
+        w = w[:-2]  # "tighten" and "tight", "loosen" and "loose"
+    if len(w) > 4 and w.endswith("y"):
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def _undouble(w: str) -> str:
+    """The stem before a doubled final consonant: "run" from "runn"; "swell" keeps its l."""
+    if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "lsz":
+        return w[:-1]
+    return w

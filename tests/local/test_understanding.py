@@ -1,0 +1,407 @@
+"""Understanding: the resolver on our own labelled development set, written before tuning.
+
+The utterances below are invented the way people talk to a speaker at 3 a.m. (fillers,
+contractions, half sentences, their own words for a symptom), and none of them is a sample of the
+interaction model, so they measure how the resolver generalises, not what it memorised. A test
+keeps it that way (and tests/test_bench.py keeps them apart from the benchmark's held-out set,
+which is why a few are worded a little unusually). Emergencies and warning signs are checked one
+by one: a miss there is never acceptable. Everything else is held to an aggregate accuracy.
+
+Baseline (the resolver and model before this set was used): intent 69.7%, slot 55.0%.
+`python -m tests.local.test_understanding` prints the current numbers and every miss.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from skill import model
+from skill.local.alexa_phrases import STANDARD_SAMPLES
+from skill.local.normalise import normalise, stem
+from skill.local.resolver import Resolver
+
+REAL_MODEL = Path(__file__).resolve().parents[2] / "interaction_model" / "en-US.json"
+LAUNCH = "LaunchRequest"
+FALLBACK = "AMAZON.FallbackIntent"
+ACCURACY_TARGET = 0.95
+
+Case = tuple[str, str, dict[str, str]]
+
+
+def _c(say: str, intent: str, **slots: str) -> Case:
+    return say, intent, slots
+
+
+CASES: list[Case] = [
+    # ---- a cramp, now ----
+    _c("ow ow my calf is seizing", "CrampReliefIntent", muscle="calf"),
+    _c("um my foot is all cramped up", "CrampReliefIntent", muscle="foot"),
+    _c("alexa my hamstring just locked", "CrampReliefIntent", muscle="hamstring"),
+    _c("I got a really bad cramp in my leg", "CrampReliefIntent", muscle="leg"),
+    _c("my toes have curled up and are stuck", "CrampReliefIntent", muscle="toes"),
+    _c("there's a charley horse in my thigh", "CrampReliefIntent", muscle="thigh"),
+    _c("my calves are tightening up so bad", "CrampReliefIntent", muscle="calf"),
+    _c("cramp in my left foot please help", "CrampReliefIntent", muscle="foot"),
+    _c("my shin is cramping like crazy", "CrampReliefIntent", muscle="shin"),
+    _c("woke up with my calf all knotted", "CrampReliefIntent", muscle="calf"),
+    _c("my quads are spasming like mad", "CrampReliefIntent", muscle="quadriceps"),
+    _c("what do I do my leg is cramping", "CrampReliefIntent", muscle="leg"),
+    _c("help me with this cramp", "CrampReliefIntent"),
+    _c("my arch is cramping up", "CrampReliefIntent", muscle="foot"),
+    _c("the back of my leg is cramping", "CrampReliefIntent", muscle="calf"),
+    _c("uh I've got a horrible cramp", "CrampReliefIntent"),
+    # ---- causes ----
+    _c("why does this happen to me every night", "CausesIntent"),
+    _c("what's the reason I get leg cramps", "CausesIntent"),
+    _c("how come my legs cramp when I sleep", "CausesIntent"),
+    _c("what's behind these cramps", "CausesIntent"),
+    _c("why am I getting so many charley horses", "CausesIntent"),
+    _c("could my medication be causing cramps", "CausesIntent"),
+    _c("is it because I didn't drink enough water", "CausesIntent"),
+    _c("what makes a muscle cramp", "CausesIntent"),
+    _c("does getting older make cramps worse", "CausesIntent"),
+    _c("why do my feet cramp up in bed", "CausesIntent"),
+    _c("what is the cause of night cramps", "CausesIntent"),
+    _c("does being dehydrated give you cramps", "CausesIntent"),
+    _c("why would my legs cramp like this", "CausesIntent"),
+    # ---- prevention ----
+    _c("how can I make sure I don't get these again", "PreventionIntent"),
+    _c("what can I do so I stop getting cramps", "PreventionIntent"),
+    _c("how can I avoid charley horses", "PreventionIntent"),
+    _c("any tips so I don't cramp at night", "PreventionIntent"),
+    _c("what should I do before bed so my legs don't cramp", "PreventionIntent"),
+    _c("will stretching help stop them", "PreventionIntent"),
+    _c("should I be taking potassium", "PreventionIntent"),
+    _c("is there a way to stop cramps coming back", "PreventionIntent"),
+    _c("how do you prevent a charley horse", "PreventionIntent"),
+    _c("would eating a banana help", "PreventionIntent"),
+    _c("what can I do to keep from getting cramps", "PreventionIntent"),
+    _c("should I drink more fluids", "PreventionIntent"),
+    # ---- should I get it checked ----
+    _c("should somebody look at my leg", "RedFlagCheckIntent"),
+    _c("should I be worried about this cramp", "RedFlagCheckIntent"),
+    _c("is this something serious", "RedFlagCheckIntent"),
+    _c("when should I get this looked at", "RedFlagCheckIntent"),
+    _c("is this a sign of something bad", "RedFlagCheckIntent"),
+    _c("is it time to go to urgent care", "RedFlagCheckIntent"),
+    _c("could it be a blood clot in my leg", "RedFlagCheckIntent"),
+    _c("how do I know if I should see a doctor", "RedFlagCheckIntent"),
+    _c("which symptoms mean trouble", "RedFlagCheckIntent"),
+    # ---- warning signs (each one must be heard) ----
+    _c("my foot's gone all numb", "SymptomReportIntent", symptom="numbness"),
+    _c("I can't really feel my toes", "SymptomReportIntent", symptom="numbness"),
+    _c("my leg feels kind of weak", "SymptomReportIntent", symptom="weakness"),
+    _c("my leg keeps giving out on me", "SymptomReportIntent", symptom="weakness"),
+    _c("my calf is all puffy and swollen", "SymptomReportIntent", symptom="swelling"),
+    _c("the skin over my calf has gone red", "SymptomReportIntent", symptom="redness"),
+    _c("my leg is kind of hot to touch", "SymptomReportIntent", symptom="warmth"),
+    _c("my foot keeps tingling", "SymptomReportIntent", symptom="tingling"),
+    _c("it feels like pins and needles", "SymptomReportIntent", symptom="tingling"),
+    _c("I started taking a new blood pressure pill", "SymptomReportIntent",
+       symptom="new medication"),
+    _c("I've been taking statins", "SymptomReportIntent", symptom="new medication"),
+    _c("the doctor put me on water pills last week", "SymptomReportIntent",
+       symptom="new medication"),
+    _c("I just started on a diuretic", "SymptomReportIntent", symptom="new medication"),
+    _c("I get cramps like every single night", "SymptomReportIntent",
+       symptom="frequent cramps"),
+    _c("I've got this pain that just won't go away", "SymptomReportIntent",
+       symptom="persistent pain"),
+    _c("my leg's been swollen since yesterday", "SymptomReportIntent", symptom="swelling"),
+    _c("my ankle is really swollen", "SymptomReportIntent", symptom="swelling"),
+    _c("I've got no strength left in my leg", "SymptomReportIntent", symptom="weakness"),
+    _c("there's a red streak going up my leg", "SymptomReportIntent", symptom="redness"),
+    _c("I've lost all the feeling in my foot", "SymptomReportIntent", symptom="numbness"),
+    _c("my foot feels totally dead", "SymptomReportIntent", symptom="numbness"),
+    _c("I can't put any weight on my leg", "SymptomReportIntent", symptom="weakness"),
+    _c("I've been cramping constantly for weeks", "SymptomReportIntent",
+       symptom="frequent cramps"),
+    _c("my doctor changed my medicine recently", "SymptomReportIntent",
+       symptom="new medication"),
+    _c("yes it's swollen", "SymptomReportIntent", symptom="swelling"),
+    # ---- emergencies (each one must be heard) ----
+    _c("my chest is really hurting", "EmergencyIntent"),
+    _c("I'm worried it's my heart", "EmergencyIntent"),
+    _c("I can't seem to get a breath in", "EmergencyIntent"),
+    _c("I'm struggling for air", "EmergencyIntent"),
+    _c("there was blood when I coughed just now", "EmergencyIntent"),
+    _c("there's a crushing feeling in my chest", "EmergencyIntent"),
+    _c("I feel like there's an elephant on my chest", "EmergencyIntent"),
+    _c("my heart is pounding really fast", "EmergencyIntent"),
+    _c("I'm gasping for air", "EmergencyIntent"),
+    _c("can you call 911", "EmergencyIntent"),
+    _c("get me an ambulance", "EmergencyIntent"),
+    _c("I'm wheezing and can't breathe right", "EmergencyIntent"),
+    _c("my chest feels heavy", "EmergencyIntent"),
+    _c("it's so hard to catch my breath", "EmergencyIntent"),
+    _c("pain going down my left arm and my chest", "EmergencyIntent"),
+    _c("I might be having a heart attack", "EmergencyIntent"),
+    _c("I'm breathing really fast and my chest hurts", "EmergencyIntent"),
+    _c("there's blood in my spit", "EmergencyIntent"),
+    _c("help my heart hurts", "EmergencyIntent"),
+    _c("no I can't breathe", "EmergencyIntent"),
+    # ---- it let go ----
+    _c("okay it's let go now", "CrampGoneIntent"),
+    _c("oh that's much better thanks", "CrampGoneIntent"),
+    _c("the cramp's finally gone", "CrampGoneIntent"),
+    _c("it doesn't hurt now", "CrampGoneIntent"),
+    _c("it's easing up", "CrampGoneIntent"),
+    _c("it feels fine now", "CrampGoneIntent"),
+    _c("it's stopped hurting", "CrampGoneIntent"),
+    _c("the pain has gone away", "CrampGoneIntent"),
+    _c("my calf is relaxed now", "CrampGoneIntent"),
+    # ---- still cramping ----
+    _c("it's still really tight", "StillCrampingIntent"),
+    _c("it hasn't let go yet", "StillCrampingIntent"),
+    _c("nope still cramping", "StillCrampingIntent"),
+    _c("the stretch isn't helping", "StillCrampingIntent"),
+    _c("it's still killing me", "StillCrampingIntent"),
+    _c("it's worse now", "StillCrampingIntent"),
+    _c("the cramp is still hanging on", "StillCrampingIntent"),
+    _c("ugh it's cramping up again", "StillCrampingIntent"),
+    _c("no it still hurts a bit", "StillCrampingIntent"),
+    # ---- counting ----
+    _c("can you count for me please", "CountIntent"),
+    _c("count it out loud for me", "CountIntent"),
+    _c("how many seconds do I hold", "CountIntent"),
+    _c("can you time me", "CountIntent"),
+    _c("count to thirty for me", "CountIntent"),
+    _c("how long should I hold this stretch", "CountIntent"),
+    _c("keep count for me", "CountIntent"),
+    # ---- yes / no ----
+    _c("yeah it is", "AMAZON.YesIntent"),
+    _c("yes I did", "AMAZON.YesIntent"),
+    _c("yep sure", "AMAZON.YesIntent"),
+    _c("yes go ahead", "AMAZON.YesIntent"),
+    _c("sure why not", "AMAZON.YesIntent"),
+    _c("yeah I'd like that", "AMAZON.YesIntent"),
+    _c("okay sounds good", "AMAZON.YesIntent"),
+    _c("yeah definitely", "AMAZON.YesIntent"),
+    _c("no, not at the moment", "AMAZON.NoIntent"),
+    _c("nah, I'm fine thanks", "AMAZON.NoIntent"),
+    _c("nah I'm okay", "AMAZON.NoIntent"),
+    _c("no I don't think so", "AMAZON.NoIntent"),
+    _c("nah it isn't really", "AMAZON.NoIntent"),
+    _c("no thank you I'm good", "AMAZON.NoIntent"),
+    _c("no it's not swollen", "AMAZON.NoIntent"),
+    _c("no, I haven't had anything like it", "AMAZON.NoIntent"),
+    _c("not really no", "AMAZON.NoIntent"),
+    # ---- moving through the steps ----
+    _c("on to the next step", "AMAZON.NextIntent"),
+    _c("okay I'm done with that", "AMAZON.NextIntent"),
+    _c("what comes next", "AMAZON.NextIntent"),
+    _c("alright move on", "AMAZON.NextIntent"),
+    _c("can we go back to the one before", "AMAZON.PreviousIntent"),
+    _c("what was the step before this one", "AMAZON.PreviousIntent"),
+    _c("take me back a step", "AMAZON.PreviousIntent"),
+    _c("say that bit again", "AMAZON.RepeatIntent"),
+    _c("sorry can you say that again", "AMAZON.RepeatIntent"),
+    _c("I didn't hear you", "AMAZON.RepeatIntent"),
+    _c("repeat the last part", "AMAZON.RepeatIntent"),
+    _c("what did you just say", "AMAZON.RepeatIntent"),
+    _c("let's start from the beginning", "AMAZON.StartOverIntent"),
+    _c("start it all over", "AMAZON.StartOverIntent"),
+    _c("can we start again", "AMAZON.StartOverIntent"),
+    _c("what sort of things can I ask", "AMAZON.HelpIntent"),
+    _c("how do I use this thing", "AMAZON.HelpIntent"),
+    _c("what am I supposed to say", "AMAZON.HelpIntent"),
+    _c("what can you help with", "AMAZON.HelpIntent"),
+    _c("never mind forget it", "AMAZON.CancelIntent"),
+    _c("just cancel all of this", "AMAZON.CancelIntent"),
+    _c("forget that", "AMAZON.CancelIntent"),
+    _c("please just stop", "AMAZON.StopIntent"),
+    _c("okay that's all thanks", "AMAZON.StopIntent"),
+    _c("goodnight alexa", "AMAZON.StopIntent"),
+    _c("I'm going to sleep now", "AMAZON.StopIntent"),
+    _c("that's enough for now", "AMAZON.StopIntent"),
+    _c("hold on a second", "AMAZON.PauseIntent"),
+    _c("give me a sec", "AMAZON.PauseIntent"),
+    _c("wait one minute", "AMAZON.PauseIntent"),
+    _c("hang on a moment", "AMAZON.PauseIntent"),
+    _c("okay I'm back now", "AMAZON.ResumeIntent"),
+    _c("can we pick it back up", "AMAZON.ResumeIntent"),
+    _c("continue where we were", "AMAZON.ResumeIntent"),
+    _c("let's keep on going", "AMAZON.ResumeIntent"),
+    _c("go back to the main menu", "AMAZON.NavigateHomeIntent"),
+    _c("take me to the home screen", "AMAZON.NavigateHomeIntent"),
+    # ---- with the invocation name ----
+    _c("alexa ask cramp coach why my legs keep cramping", "CausesIntent"),
+    _c("tell cramp coach my foot is cramping badly", "CrampReliefIntent", muscle="foot"),
+    _c("alexa, load cramp coach", LAUNCH),
+    _c("ask cramp coach how to prevent leg cramps", "PreventionIntent"),
+    _c("tell cramp coach my chest hurts a lot", "EmergencyIntent"),
+    # ---- nothing this skill does ----
+    _c("what hour is it", FALLBACK),
+    _c("will it be sunny tomorrow", FALLBACK),
+    _c("play some classical music", FALLBACK),
+    _c("tell me a funny story", FALLBACK),
+    _c("set an alarm for six", FALLBACK),
+    _c("turn off the bedroom light", FALLBACK),
+    _c("who won the football match", FALLBACK),
+    _c("buy some dish soap", FALLBACK),
+    _c("what's two plus two", FALLBACK),
+    _c("call mom", FALLBACK),
+    _c("how deep is the ocean", FALLBACK),
+    _c("add milk to my shopping list", FALLBACK),
+    _c("what time does the pharmacy open", FALLBACK),
+    _c("is it going to rain", FALLBACK),
+    _c("read me a bedtime story", FALLBACK),
+    _c("banana phone purple", FALLBACK),
+    _c("how many time zones are there", FALLBACK),
+    _c("what's on my calendar", FALLBACK),
+    _c("spell necessary", FALLBACK),
+    _c("I like turtles", FALLBACK),
+    _c("remind me to buy eggs", FALLBACK),
+    _c("what's the capital of spain", FALLBACK),
+]
+
+SAFETY = ("EmergencyIntent", "SymptomReportIntent")
+
+
+@pytest.fixture(scope="module")
+def real() -> Resolver:
+    return Resolver.from_file(REAL_MODEL)
+
+
+def _heard(resolver: Resolver, say: str) -> tuple[str, dict[str, str | None]]:
+    res = resolver.resolve(say)
+    if res.kind == "launch":
+        return LAUNCH, {}
+    if res.kind == "end":
+        return "SessionEndedRequest", {}
+    return str(res.intent), {k: v.value for k, v in res.slots.items()}
+
+
+def _model_phrases() -> set[str]:
+    """Every sample of the model with every value and synonym in its slots, and Alexa's own."""
+    m = model.load("en-US")
+    seen: set[str] = set()
+    for intent in m.intents.values():
+        for sample in intent.samples:
+            refs = model.SLOT_REF.findall(sample)
+            choices = [[p for v in m.types[intent.slots[r]] for p in (v.name, *v.synonyms)]
+                       for r in refs]
+            for combo in itertools.product(*choices):
+                text = sample
+                for ref, value in zip(refs, combo, strict=True):
+                    text = text.replace(f"{{{ref}}}", value, 1)
+                seen.add(normalise(text))
+    for phrases in STANDARD_SAMPLES.values():
+        seen |= {normalise(p) for p in phrases}
+    return seen
+
+
+def test_the_set_is_held_out_from_the_model() -> None:
+    seen = _model_phrases()
+    invocation = "cramp coach"
+    copied = []
+    for say, _, _ in CASES:
+        text = normalise(say).removeprefix("alexa ")
+        request = text.split(invocation, 1)[-1].strip() if invocation in text else text
+        if text in seen or request in seen:
+            copied.append(say)
+    assert copied == []
+
+
+def test_the_set_covers_every_intent_and_is_not_repeated() -> None:
+    m = model.load("en-US")
+    assert set(m.intents) <= {intent for _, intent, _ in CASES}
+    said = [normalise(s) for s, _, _ in CASES]
+    assert [s for s, n in Counter(said).items() if n > 1] == []
+    assert sum(intent == FALLBACK for _, intent, _ in CASES) >= 15
+
+
+def accuracy(resolver: Resolver) -> tuple[float, float, list[str]]:
+    """Intent accuracy, slot accuracy and the misses, over CASES."""
+    right = slots_right = slots_total = 0
+    misses = []
+    for say, intent, slots in CASES:
+        got, got_slots = _heard(resolver, say)
+        ok = got == intent
+        right += ok
+        for name, value in slots.items():
+            slots_total += 1
+            slots_right += ok and got_slots.get(name) == value
+        if not ok or any(got_slots.get(k) != v for k, v in slots.items()):
+            misses.append(f"{say!r} -> {got} {got_slots} (want {intent} {slots})")
+    return right / len(CASES), slots_right / max(1, slots_total), misses
+
+
+def test_aggregate_accuracy(real: Resolver) -> None:
+    intent_acc, slot_acc, misses = accuracy(real)
+    assert intent_acc >= ACCURACY_TARGET, "\n".join(misses)
+    assert slot_acc >= ACCURACY_TARGET, "\n".join(misses)
+
+
+@pytest.mark.parametrize(("say", "intent", "slots"),
+                         [c for c in CASES if c[1] in SAFETY], ids=lambda v: str(v))
+def test_every_emergency_and_warning_sign_is_heard(
+    real: Resolver, say: str, intent: str, slots: dict[str, str]
+) -> None:
+    got, got_slots = _heard(real, say)
+    assert got == intent
+    for name, value in slots.items():
+        assert got_slots.get(name) == value
+
+
+# Known misses, kept visible: a bag of weighted words can't tell "how many time zones" from
+# "how many seconds" (two words shared, one unknown word, one shared with CountIntent).
+KNOWN_MISSES = {"how many time zones are there"}
+
+
+@pytest.mark.parametrize("say", [
+    pytest.param(c[0], marks=pytest.mark.xfail(strict=True, reason="known miss"))
+    if c[0] in KNOWN_MISSES else c[0]
+    for c in CASES if c[1] == FALLBACK
+])
+def test_out_of_domain_stays_fallback(real: Resolver, say: str) -> None:
+    assert _heard(real, say)[0] == FALLBACK
+
+
+# The safety rules, one behaviour each (these are rules, not paraphrases of the model's samples).
+@pytest.mark.parametrize(("say", "intent", "slots"), [
+    # A yes/no word in front doesn't hide an emergency or a warning sign...
+    ("no, I can't feel my foot", "SymptomReportIntent", {"symptom": "numbness"}),
+    ("yes and my chest hurts", "EmergencyIntent", {}),
+    # ...but a warning sign that is denied is an answer, not a report.
+    ("no swelling at all", "AMAZON.NoIntent", {}),
+    ("nope, it doesn't feel warm", "AMAZON.NoIntent", {}),
+    # A word distinctive of emergencies wins over a weaker reading...
+    ("is it my heart", "EmergencyIntent", {}),
+    ("I'm coughing and my leg is swollen", "EmergencyIntent", {}),
+    # ...unless it sits inside a value of another slot ("blood pressure pills").
+    ("I take blood pressure pills", "SymptomReportIntent", {"symptom": "new medication"}),
+    ("could it be a clot in my calf", "RedFlagCheckIntent", {}),
+    # A warning sign said alongside a cramp is heard.
+    ("my calf is cramping and it's swollen", "SymptomReportIntent", {"symptom": "swelling"}),
+    # A question that merely contains "time" is not a request to count.
+    ("what time is it now", FALLBACK, {}),
+])
+def test_safety_rules(real: Resolver, say: str, intent: str, slots: dict[str, str]) -> None:
+    got, got_slots = _heard(real, say)
+    assert got == intent
+    for name, value in slots.items():
+        assert got_slots.get(name) == value
+
+
+if __name__ == "__main__":  # python -m tests.local.test_understanding: the numbers and misses
+    intent_acc, slot_acc, misses = accuracy(Resolver.from_file(REAL_MODEL))
+    print(f"intent {intent_acc:.1%}  slot {slot_acc:.1%}  over {len(CASES)} utterances")
+    print("\n".join(misses))
+
+
+@pytest.mark.parametrize("family", [
+    "cramp cramps cramping cramped", "prevent prevention preventing prevents",
+    "stretch stretches stretching stretched", "breathe breathing breath breaths",
+    "tingle tingles tingling tingly", "swell swelling swollen swells", "tight tightening tighten",
+])
+def test_word_families_share_a_stem(family: str) -> None:
+    assert len({stem(w) for w in family.split()}) == 1
+
+
+def test_emergency_numbers_are_spelled_as_said() -> None:
+    assert normalise("call 911!") == " ".join(["call", "nine", "one", "one"])
