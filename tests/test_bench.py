@@ -120,9 +120,18 @@ def _test_strings() -> set[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def paraphrases() -> list[understanding.Paraphrase]:
-    return understanding.load()
+@pytest.fixture(scope="module", params=[understanding.PARAPHRASES, understanding.FRESH],
+                ids=lambda path: path.name)
+def paraphrases(request: pytest.FixtureRequest) -> list[understanding.Paraphrase]:
+    if not request.param.is_file():
+        pytest.skip(f"{request.param.name} is not written yet")
+    return understanding.load(request.param)
+
+
+def test_the_first_set_covers_every_intent(en_us: model.Model) -> None:
+    first = understanding.load(understanding.PARAPHRASES)
+    assert len(first) >= 200
+    assert set(en_us.intents) <= {p.intent for p in first}, "every intent has paraphrases"
 
 
 @pytest.fixture(scope="module")
@@ -152,12 +161,11 @@ def test_paraphrases_are_held_out_from_samples_builtins_and_tests(
 def test_paraphrases_are_labelled_with_the_models_intents_and_values(
     paraphrases: list[understanding.Paraphrase], en_us: model.Model
 ) -> None:
-    assert len(paraphrases) >= 200
+    assert len(paraphrases) >= 90
     said = [_plain(p.say) for p in paraphrases]
     assert len(said) == len(set(said)), "a paraphrase is listed twice"
     labels = {p.intent for p in paraphrases}
     assert labels - {understanding.LAUNCH} <= set(en_us.intents)
-    assert set(en_us.intents) <= labels, "every intent has paraphrases"
     assert any(p.invoked for p in paraphrases)
     for p in paraphrases:
         declared = en_us.intents[p.intent].slots if p.intent in en_us.intents else {}
