@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 DIALOGS = Path(__file__).resolve().parent.parent / "tests" / "dialogs"
@@ -61,19 +61,20 @@ def _chat(args: argparse.Namespace) -> int:
 
     options = Options(text=args.text, jsonl=args.jsonl, save_audio=args.save_audio,
                       locale=args.locale, screen=args.device == "echo-show")
+    zone: tzinfo = UTC
+    if args.time_zone:
+        try:
+            zone = ZoneInfo(args.time_zone)
+        except (ValueError, LookupError):
+            print(f"unknown time zone {args.time_zone!r}", file=sys.stderr)
+            return 2
     with ExitStack() as stack:
         device: dict = {"apl": options.screen}
         if args.time_zone:
-            try:
-                zone = ZoneInfo(args.time_zone)
-            except (ValueError, LookupError):
-                print(f"unknown time zone {args.time_zone!r}", file=sys.stderr)
-                return 2
             api = stack.enter_context(alexa_api.running({}, default=args.time_zone))
             device["api_endpoint"] = api.endpoint
         if args.at:
-            moment = args.at if args.at.tzinfo else args.at.replace(tzinfo=zone if args.time_zone
-                                                                     else UTC)
+            moment = args.at if args.at.tzinfo else args.at.replace(tzinfo=zone)
             device["now"] = lambda: moment
         simulator = Simulator(args.locale)
         simulator.device(**device)
