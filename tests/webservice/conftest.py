@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import Flask
 from flask.testing import FlaskClient
 
+from skill.local import envelopes
 from skill.webservice import create_app
 
 NOW = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
@@ -210,17 +210,9 @@ def make_envelope(
     attributes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A custom-skill request envelope as Alexa sends it, carrying the `SECRETS` markers."""
-    stamp = timestamp if isinstance(timestamp, str) else timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    application = {"applicationId": application_id}
-    user = {"userId": SECRETS["user"], "accessToken": SECRETS["token"]}
-    request: dict[str, Any] = {
-        "type": request_type,
-        "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-        "timestamp": stamp,
-        "locale": "en-US",
-    }
+    fields: dict[str, Any] = {}
     if intent is not None:
-        request["intent"] = {
+        fields["intent"] = {
             "name": intent,
             "confirmationStatus": "NONE",
             "slots": {
@@ -228,27 +220,21 @@ def make_envelope(
                 for name, value in (slots or {}).items()
             },
         }
-    return {
-        "version": "1.0",
-        "session": {
-            "new": request_type == "LaunchRequest",
-            "sessionId": "amzn1.echo-api.session.test",
-            "application": application,
-            "attributes": attributes if attributes is not None else {},
-            "user": user,
-        },
-        "context": {
-            "System": {
-                "application": application,
-                "user": user,
-                "person": {"personId": SECRETS["person"]},
-                "device": {"deviceId": SECRETS["device"], "supportedInterfaces": {}},
-                "apiEndpoint": "http://127.0.0.1:1",  # closed: the skill's API calls fail fast
-                "apiAccessToken": SECRETS["token"],
-            }
-        },
-        "request": request,
-    }
+    envelope = envelopes.request(
+        request_type, fields, attributes=attributes, new=request_type == "LaunchRequest",
+        session_id="amzn1.echo-api.session.test", skill_id=application_id,
+        user_id=SECRETS["user"], device_id=SECRETS["device"],
+        api_endpoint="http://127.0.0.1:1",  # closed: the skill's API calls fail fast
+    )
+    # A timestamp may be deliberately malformed text; the rest are secrets the logs must not show.
+    envelope["request"]["timestamp"] = (
+        timestamp if isinstance(timestamp, str) else envelopes.timestamp(timestamp))
+    system = envelope["context"]["System"]
+    system["apiAccessToken"] = SECRETS["token"]
+    system["person"] = {"personId": SECRETS["person"]}
+    for user in (envelope["session"]["user"], system["user"]):
+        user["accessToken"] = SECRETS["token"]
+    return envelope
 
 
 def encode(envelope: dict[str, Any]) -> bytes:
