@@ -5,7 +5,7 @@ from __future__ import annotations
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
-from . import apl, content
+from . import apl, content, protocol
 from . import conversation as conv
 from .handlers import Apology, Route, Silent
 from .serializer import FastSerializer
@@ -22,7 +22,10 @@ def routes() -> list[Route | Silent]:
         # Safety first: emergencies and warning signs win over whatever else is going on.
         intent("EmergencyIntent", conv.emergency),
         intent("SymptomReportIntent", conv.symptom),
+        intent("SymptomDeniedIntent", conv.symptom_denied),
         intent("CrampReliefIntent", conv.relief),
+        intent("PregnancyIntent", conv.pregnancy),
+        intent("MedicineIntent", conv.medicine),
         intent("StillCrampingIntent", conv.still_cramping),
         intent("CountIntent", conv.count),
         intent("CrampGoneIntent", conv.cramp_gone),
@@ -31,6 +34,7 @@ def routes() -> list[Route | Silent]:
         intent("RedFlagCheckIntent", conv.checks),
         intent("AMAZON.YesIntent", conv.yes),
         intent("AMAZON.NoIntent", conv.no),
+        intent("UnsureIntent", conv.unsure),
         intent("AMAZON.NextIntent", conv.next_step),
         intent("AMAZON.PreviousIntent", conv.previous_step),
         intent("AMAZON.RepeatIntent", conv.repeat),
@@ -51,9 +55,11 @@ def routes() -> list[Route | Silent]:
 
 
 def build_skill(table: list[Route | Silent] | None = None) -> CustomSkill:
-    """The skill, with its content loaded and checked (a broken responses file fails here)."""
+    """The skill, with its content and protocol loaded and checked (a broken responses or
+    protocol file fails here)."""
+    clinical = protocol.default()
     for locale in content.locales():
-        content.catalog(locale)
+        clinical.check_content(content.catalog(locale))
     apl.document()  # a broken screen document fails here too, not on a customer's Echo Show
     builder = SkillBuilder()
     for handler in routes() if table is None else table:

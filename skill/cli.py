@@ -1,4 +1,4 @@
-"""The command line: chat | test-dialogs | serve | package.
+"""The command line: chat | test-dialogs | serve | package | protocol.
 
 Each command imports only what it needs, so the Lambda path never loads the local or web parts.
 """
@@ -11,7 +11,8 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-DIALOGS = Path(__file__).resolve().parent.parent / "tests" / "dialogs"
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+DIALOGS = (TESTS / "dialogs", TESTS / "triage")  # conversations, and the triage suite
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     chat.set_defaults(run=_chat)
 
     dialogs = commands.add_parser("test-dialogs", help="run conversation files, report failures")
-    dialogs.add_argument("files", nargs="*", type=Path, help=f"default: {DIALOGS}/*.yaml")
+    dialogs.add_argument("files", nargs="*", type=Path,
+                         help="default: tests/dialogs/*.yaml and tests/triage/*.yaml")
     dialogs.add_argument("--locale", default="en-US")
     dialogs.set_defaults(run=_test_dialogs)
 
@@ -47,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     package.add_argument("--no-deps", action="store_true",
                          help="leave the runtime dependencies out of the Lambda zip")
     package.set_defaults(run=_package)
+
+    chart = commands.add_parser("protocol", help="write the clinical protocol's review page "
+                                "(Mermaid flowcharts) to docs/protocol.md")
+    chart.add_argument("--out", type=Path, help="default: docs/protocol.md")
+    chart.set_defaults(run=_protocol)
 
     args = parser.parse_args(argv)
     return args.run(args)
@@ -99,7 +106,7 @@ def _test_dialogs(args: argparse.Namespace) -> int:
     from .local import dialogs
     from .local.simulator import Simulator
 
-    files = args.files or sorted(DIALOGS.glob("*.yaml"))
+    files = args.files or sorted(f for folder in DIALOGS for f in folder.glob("*.yaml"))
     try:
         ran, failed = dialogs.run_files(files, Simulator(args.locale))
     except (OSError, ValueError) as exc:
@@ -107,6 +114,15 @@ def _test_dialogs(args: argparse.Namespace) -> int:
         return 2
     print(f"{ran - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def _protocol(args: argparse.Namespace) -> int:
+    from . import content, flowchart, protocol
+
+    out = args.out or flowchart.PAGE
+    out.write_text(flowchart.page(protocol.default(), content.catalog()), encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ DEFAULT_LOCALE = "en-US"
 NIGHT = "night."  # keys under night: replace the key they name between 22:00 and 07:00
 _KEY_PART = re.compile(r"[a-z][a-z0-9_]*")
 _FORMATTER = string.Formatter()
+LOCALE_FILE = re.compile(r"[a-z]{2}-[A-Z]{2}")  # responses/<locale>.yaml, beside protocol.yaml
 COMPILED = ".compiled.json"  # a checked catalog the Lambda package ships, to skip YAML at start
 
 
@@ -200,11 +201,25 @@ def _load(locale: str) -> Catalog:
         found = Catalog.from_compiled(compiled)
     else:
         found = Catalog.from_file(RESPONSES_DIR / f"{locale}.yaml")
-    found.check_declared(DECLARED)
+    found.check_declared(speakable())
     return found
+
+
+def declared() -> dict[str, frozenset[str]]:
+    """The keys the code speaks (declared with line() when the conversation is imported)."""
+    from . import conversation  # noqa: F401
+
+    return DECLARED
+
+
+def speakable() -> dict[str, frozenset[str]]:
+    """Every key the skill can speak: the code's and the protocol's."""
+    from . import protocol
+
+    return {**protocol.default().keys(), **declared()}
 
 
 @cache
 def locales() -> frozenset[str]:
     """The locales that have a responses file."""
-    return frozenset(p.stem for p in RESPONSES_DIR.glob("*.yaml"))
+    return frozenset(p.stem for p in RESPONSES_DIR.glob("*.yaml") if LOCALE_FILE.fullmatch(p.stem))

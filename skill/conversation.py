@@ -1,7 +1,10 @@
 """The conversation: where the person is in the steps, which question is pending, what to say next.
 
 Plain Python, no SDK: every event is a function (State, Slots) -> Reply. The handlers in builder.py
-route requests to these functions; content.py turns the Lines of a Reply into speech.
+route requests to these functions; content.py turns the Lines of a Reply into speech. The clinical
+protocol (steps, warning-sign questions, signs, dispositions) is data in responses/protocol.yaml:
+this module only walks it, by the rules telephone triage lives by: an unclear answer is never the
+reassuring one, a warning once given sticks for the session, and every ending carries a safety net.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
+from . import protocol
 from .content import Line, line
 
 Slots = Mapping[str, str | None]
@@ -19,12 +23,16 @@ Slots = Mapping[str, str | None]
 class State:
     """What the conversation remembers between turns (it rides in Alexa's session attributes)."""
 
-    muscle: str | None = None  # which stretch the steps use (None: the calf's, others offered)
+    muscle: str | None = None  # the stretch group the steps use
     step: int | None = None  # the relief step last spoken, or None when not guiding
+    furthest: int = -1  # the furthest step given this session (its effects are expected)
     paused: bool = False
-    pending: str | None = None  # the yes/no question waiting for an answer (a key of QUESTIONS)
-    question: int = 0  # which red-flag question, while pending == "redflag"
+    pending: str | None = None  # the question waiting for an answer (a key of QUESTIONS)
+    question: int = 0  # which warning-sign question, while pending == "redflag"
+    unclear: int = 0  # answers to that question that were neither yes, no nor unsure
     counting: bool = False  # the current step's hold is being counted out loud
+    signs: tuple[str, ...] = ()  # warning signs raised this session: they stick
+    pregnant: bool = False
     disclaimed: bool = False  # the "not a clinician" notice has been given this session
     last: tuple[Line, ...] = ()  # what was last said, for Repeat
     turn: int = 0  # counts requests; picks among phrasing variants
@@ -43,7 +51,8 @@ class Reply:
 
 Event = Callable[[State, Slots], Reply]
 
-# ---- what can be said (keys of responses/<locale>.yaml) -------------------------------------
+# ---- what can be said (keys of responses/<locale>.yaml; the protocol's own keys are built
+# from its ids: step.*, count.*, question.*, sign.*, advice.*, reminder.*, expected.*) ---------
 
 WELCOME = line("welcome")
 WELCOME_REPROMPT = line("welcome_reprompt")
@@ -51,38 +60,9 @@ DISCLAIMER = line("disclaimer")
 MENU = line("menu")
 MENU_REPROMPT = line("menu_reprompt")
 
-STRETCH = {
-    group: line(f"relief.stretch.{group}")
-    for group in ("calf", "hamstring", "quadriceps", "thigh", "shin", "foot", "other")
-}
-# Canonical MuscleType values -> the stretch that fits.
-MUSCLE_STRETCH = {
-    "calf": "calf", "leg": "calf", "hamstring": "hamstring", "quadriceps": "quadriceps",
-    "thigh": "thigh", "shin": "shin", "foot": "foot", "toes": "foot",
-}
-
-
-class Step(NamedTuple):
-    """One relief step: what it is, what to say, and the hold to count (0: nothing to time)."""
-
-    kind: str  # stretch | massage | heat | walk (also its icon on a screen)
-    speech: Line | None  # None: the stretch that fits the muscle
-    hold: int
-    count: Line | None  # the spoken count for the hold
-
-
-STEPS = (
-    Step("stretch", None, 30, line("timer.count_thirty")),
-    Step("massage", line("relief.massage"), 60, line("timer.count_sixty")),
-    Step("heat", line("relief.heat"), 0, None),
-    Step("walk", line("relief.walk"), 0, None),
-)
-LAST_STEP = len(STEPS) - 1
-# The first stretch is counted without being asked: that is when pain is worst and time
-# hardest to judge. Later holds are counted on request ("count for me").
-COUNTED_BY_DEFAULT = {0}
 COUNT_START = line("timer.start")
 RELEASE = line("timer.release")
+EASING_QUESTION = line("timer.easing_question")
 EASING_REPROMPT = line("timer.easing_reprompt")
 EASING = line("timer.easing")
 NOTHING_TO_COUNT = line("timer.nothing_to_count")
@@ -93,6 +73,8 @@ FIRST_STEP = line("relief.first_step")
 RESTART = line("relief.restart")
 RESUMING = line("relief.resume", "number")
 REPEAT_STEP = line("relief.repeat_step", "number")
+SKIPPED = line("relief.skipped")
+NONE_SAFE = line("relief.none_safe")
 WAITING = line("relief.waiting")
 WAITING_REPROMPT = line("relief.waiting_reprompt")
 STILL_CRAMPING = line("relief.still_cramping")
@@ -105,8 +87,12 @@ PAUSED_REPROMPT = line("relief.paused_reprompt")
 NOTHING_TO_PAUSE = line("relief.nothing_to_pause")
 NOTHING_TO_RESUME = line("relief.nothing_to_resume")
 STEP_HELP = line("relief.step_help", "number", "total")
+OUTSIDE = line("scope.outside")
+PREGNANCY_NOTE = line("scope.pregnancy")
+HAVE_CRAMP = line("scope.have_cramp")
 
 GONE = line("gone")
+GONE_MID_QUESTIONS = line("gone_mid_questions")
 OFFER_PREVENTION = line("offer_prevention")
 OFFER_PREVENTION_REPROMPT = line("offer_prevention_reprompt")
 
@@ -123,59 +109,55 @@ PREVENTION = line("prevention.tips")
 OFFER_CHECKS = line("offer_checks")
 OFFER_CHECKS_REPROMPT = line("offer_checks_reprompt")
 
-CHECKS_INTRO = line("redflag.intro")
-ANSWER_YES_NO = line("redflag.answer_yes_no")
-UNCLEAR = line("redflag.unclear")
-ALL_CLEAR = line("redflag.all_clear")
-BACK_TO_QUESTION = line("redflag.back_to_question")
+CHECKS_INTRO = line("triage.intro", "count")
+ALREADY_ADVISED = line("triage.already_advised")
+ANSWER_YES_NO = line("triage.answer_yes_no")
+UNCLEAR = line("triage.unclear")
+CANT_TELL = line("triage.cant_tell")
+UNSURE = line("triage.unsure")
+NOTED = line("triage.noted")
+ALL_CLEAR = line("triage.all_clear")
+QUESTIONS_DONE = line("triage.questions_done")
+BACK_TO_QUESTION = line("triage.back_to_question")
+HELP_QUESTIONS = line("triage.help")
+EMERGENCY_NET = line("emergency_net")
+SAFETY_NET = line("safety_net")
+OFFER_CONTINUE = line("offer_continue")
+OFFER_CONTINUE_REPROMPT = line("offer_continue_reprompt")
+ASK_NEW_MEDICINE = line("medicine.ask_new")
+ASK_NEW_MEDICINE_REPROMPT = line("medicine.ask_new_reprompt")
 
-
-class RedFlag(NamedTuple):
-    """One of the article's reasons to visit urgent care, asked as a yes/no question."""
-
-    question: Line
-    reason: Line
-
-
-def _reason(name: str) -> Line:
-    return line(f"urgent.reason.{name}")
-
-
-REDFLAGS = (
-    RedFlag(line("redflag.question.swelling"), _reason("leg_signs")),
-    RedFlag(line("redflag.question.nerves"), _reason("nerve_signs")),
-    RedFlag(line("redflag.question.persistent"), _reason("persistent_pain")),
-    RedFlag(line("redflag.question.frequent"), _reason("frequent_cramps")),
-    RedFlag(line("redflag.question.medication"), _reason("new_medication")),
-)
-PERSISTENT = 2  # index of the "pain lasts after stretching" question
-# Canonical SymptomType values -> why that symptom needs a clinician.
-SYMPTOM_REASON = {
-    value: _reason(value.replace(" ", "_"))
-    for value in (
-        "swelling", "redness", "warmth", "numbness", "tingling", "weakness",
-        "persistent pain", "frequent cramps", "new medication",
-    )
-}
-UNKNOWN_SYMPTOM = _reason("unknown")
-URGENT_ADVICE = line("urgent.advice")
-EMERGENCY_NET = line("urgent.emergency_net")
-OFFER_CONTINUE = line("urgent.offer_continue")
-OFFER_CONTINUE_REPROMPT = line("urgent.offer_continue_reprompt")
-
-EMERGENCY = line("emergency")
 ANYTHING_ELSE = line("anything_else")
 ANYTHING_ELSE_REPROMPT = line("anything_else_reprompt")
 WHAT_NEXT = line("what_next")
 YES_NO_WITHOUT_QUESTION = line("yes_no_without_question")
 HELP = line("help")
 HELP_REPROMPT = line("help_reprompt")
-HELP_QUESTIONS = line("help_questions")
 FALLBACK = line("fallback")
 FALLBACK_STEPS = line("fallback_steps")
 GOODBYE = line("goodbye")
 ERROR = line("error")
 ERROR_REPROMPT = line("error_reprompt")
+
+# Unclear answers to one warning-sign question before it is taken as unsure (never as no).
+UNCLEAR_LIMIT = 2
+
+
+def _protocol() -> protocol.Protocol:
+    return protocol.default()
+
+
+def advice(disposition: str) -> Line:
+    return Line(f"advice.{disposition}")
+
+
+def reminder(disposition: str) -> Line:
+    return Line(f"reminder.{disposition}")
+
+
+def disposition(state: State) -> str:
+    """Where the conversation stands: the highest disposition of the signs raised so far."""
+    return _protocol().disposition(state.signs)
 
 
 # ---- building replies --------------------------------------------------------------------------
@@ -192,7 +174,7 @@ def reprompt_for(state: State) -> tuple[Line, ...]:
     if state.paused:
         return (PAUSED_REPROMPT,)
     if state.pending == "redflag":
-        return (ANSWER_YES_NO, REDFLAGS[state.question].question)
+        return (ANSWER_YES_NO, _question_line(state.question))
     if state.pending:
         return QUESTIONS[state.pending].reprompt
     if state.step is not None:
@@ -207,42 +189,143 @@ def _disclaim(state: State, lines: tuple[Line, ...]) -> tuple[tuple[Line, ...], 
     return (*lines, DISCLAIMER), {"disclaimed": True}
 
 
-def _step_line(muscle: str | None, step: int) -> Line:
-    """What is said (and shown) for a relief step."""
-    return STEPS[step].speech or STRETCH[muscle or "calf"]
+def _allowed(state: State, index: int) -> bool:
+    """Whether relief step `index` is still safe, given the signs raised."""
+    return not _protocol().steps[index].ruled_out_by.intersection(state.signs)
 
 
-def _guide(state: State, step: int, lead: tuple[Line, ...] = (), count: bool | None = None
-           ) -> Reply:
-    """Speak relief step `step` (counting its hold if asked), then ask how it goes."""
-    if count is None:
-        count = step in COUNTED_BY_DEFAULT
-    counted = count and STEPS[step].count is not None
-    state = replace(state, step=step, paused=False, counting=counted)
-    body: tuple[Line, ...] = (*lead, _step_line(state.muscle, step))
-    if step == 0 and state.muscle is None:
-        body += (OTHER_MUSCLE,)
-    body, disclaimed = _disclaim(state, body)
+def _next_allowed(state: State, start: int) -> int | None:
+    steps = _protocol().steps
+    return next((i for i in range(max(start, 0), len(steps)) if _allowed(state, i)), None)
+
+
+def _step_line(state: State, index: int) -> Line:
+    """What is said for a relief step (the stretch that fits the muscle, for the first)."""
+    step = _protocol().steps[index]
+    if step.by_muscle:
+        stretch = state.muscle or _protocol().unnamed_muscle.stretch
+        return Line(protocol.STRETCH_STEP_KEY.format(step=step.id, stretch=stretch))
+    return Line(f"step.{step.id}")
+
+
+def _guide(state: State, index: int, lead: tuple[Line, ...] = (), count: bool | None = None,
+           after: tuple[Line, ...] = ()) -> Reply:
+    """Speak relief step `index` (or the next one still safe), counting its hold if asked; what
+    is `after` comes once the hold is released, then the question of how it goes."""
+    target = _next_allowed(state, index)
+    if target is None:
+        return _no_safe_steps(state, lead)
+    if target != index:
+        lead = (*lead, SKIPPED)
+    step = _protocol().steps[target]
+    counted = bool(step.hold) and (step.counted if count is None else count)
+    state = replace(state, step=target, furthest=max(state.furthest, target), paused=False,
+                    counting=counted)
+    body: tuple[Line, ...] = (*lead, _step_line(state, target))
     if counted:
-        body += (COUNT_START, STEPS[step].count, RELEASE)
-        reply = _reply(state, body, pending="easing", **disclaimed)
-    elif step == LAST_STEP:
+        body += (COUNT_START, Line(f"count.{step.id}"), RELEASE)
+    body, disclaimed = _disclaim(state, (*body, *after))
+    if counted:
+        reply = _reply(state, (*body, EASING_QUESTION), pending="easing", **disclaimed)
+    elif _next_allowed(state, target + 1) is None:
         reply = _reply(state, (*body, STEPS_DONE, BETTER_NOW), pending="better_now", **disclaimed)
     else:
         reply = _reply(state, (*body, READY_NEXT), pending="ready_next", **disclaimed)
-    return replace(reply, shows=step)
+    return replace(reply, shows=target)
 
 
-def _ask_flag(state: State, index: int, lead: tuple[Line, ...] = ()) -> Reply:
-    return _reply(state, (*lead, REDFLAGS[index].question), pending="redflag", question=index)
+def _no_safe_steps(state: State, lead: tuple[Line, ...] = ()) -> Reply:
+    """No step left that is safe with the signs raised: say so, and repeat the advice."""
+    speech = (*lead, NONE_SAFE, reminder(disposition(state)), ANYTHING_ELSE)
+    return _reply(state, speech, pending="anything_else", step=None, counting=False)
 
 
-def _urgent(state: State, reason: Line) -> Reply:
-    """A warning sign came up: say so plainly, advise urgent care, keep the emergency net."""
-    speech = (reason, URGENT_ADVICE, EMERGENCY_NET)
-    if state.step is not None:
-        return _reply(state, (*speech, OFFER_CONTINUE), pending="continue_relief", paused=False)
-    return _reply(state, (*speech, ANYTHING_ELSE), pending="anything_else", paused=False)
+def _steps_done(state: State, lead: tuple[Line, ...] = ()) -> Reply:
+    return _reply(state, (*lead, STEPS_DONE, BETTER_NOW), pending="better_now", paused=False,
+                  counting=False)
+
+
+def _raise(state: State, sign: str, lead: tuple[Line, ...] = (), *, offer_steps: bool = True,
+           follow: tuple[tuple[Line, ...], str] | None = None) -> Reply:
+    """A warning sign came up: remember it for the session, say why it matters and what to do
+    (at the highest disposition raised so far), keep the emergency net, then offer what is safe."""
+    proto = _protocol()
+    signs = state.signs if sign in state.signs else (*state.signs, sign)
+    state = replace(state, signs=signs, paused=False, counting=False, unclear=0)
+    level = proto.disposition(signs)
+    reason = Line(f"sign.{sign}")
+    if level in proto.ends_session:
+        return Reply(replace(state, pending=None), (advice(level), reason), end=True)
+    speech = (*lead, reason, advice(level))
+    if level != proto.lowest:
+        speech += (EMERGENCY_NET,)
+    speech, disclaimed = _disclaim(state, speech)
+    if follow is not None:
+        lines, pending = follow
+        return _reply(state, (*speech, *lines), pending=pending, **disclaimed)
+    if offer_steps and state.step is not None and _next_allowed(state, state.step) is not None:
+        return _reply(state, (*speech, OFFER_CONTINUE), pending="continue_relief", **disclaimed)
+    return _reply(state, (*speech, ANYTHING_ELSE), pending="anything_else", step=None,
+                  **disclaimed)
+
+
+def _symptom_sign(value: str | None) -> str:
+    """The sign a SymptomType value means; raw words are screened; unknown is never harmless."""
+    proto = _protocol()
+    if value in proto.symptoms:
+        return proto.symptoms[value]
+    return (value and proto.screen(value)) or "unknown_symptom"
+
+
+def _expected(state: State, sign: str) -> bool:
+    """Whether a step already given can itself cause this (warmth from a heating pad)."""
+    steps = _protocol().steps[: state.furthest + 1]
+    return any(sign in step.expected for step in steps)
+
+
+def _question_line(index: int) -> Line:
+    return Line(f"question.{_protocol().questions[index].id}")
+
+
+def _next_question(state: State, start: int) -> int | None:
+    """The next question that could still change the advice: one whose signs are not all raised
+    and whose yes would raise the disposition (once at urgent, the rest can't)."""
+    proto = _protocol()
+    now = proto.rank(disposition(state))
+    for i in range(start, len(proto.questions)):
+        covers = proto.questions[i].covers
+        if set(covers) <= set(state.signs):
+            continue
+        if proto.rank(proto.signs[covers[0]].disposition) > now:
+            return i
+    return None
+
+
+def _ask(state: State, index: int, lead: tuple[Line, ...] = (), unclear: int = 0) -> Reply:
+    return _reply(state, (*lead, _question_line(index)), pending="redflag", question=index,
+                  unclear=unclear)
+
+
+def _question_sign(state: State) -> str:
+    return _protocol().questions[state.question].covers[0]
+
+
+def _unclear(state: State) -> Reply:
+    """Not an answer to the warning-sign question: ask again, and after UNCLEAR_LIMIT take it as
+    unsure (so the safer advice), never as a no."""
+    if state.unclear + 1 >= UNCLEAR_LIMIT:
+        return _raise(state, _question_sign(state), (CANT_TELL,))
+    return _ask(state, state.question, (UNCLEAR,), unclear=state.unclear + 1)
+
+
+def _end_of_questions(state: State) -> Reply:
+    """All questions answered: the all-clear with its safety net, or, after a warning, no
+    all-clear but the advice again."""
+    level = disposition(state)
+    if level == _protocol().lowest:
+        return _reply(state, (ALL_CLEAR, SAFETY_NET, OFFER_PREVENTION), pending="prevention")
+    return _reply(state, (QUESTIONS_DONE, reminder(level), ANYTHING_ELSE),
+                  pending="anything_else")
 
 
 def _menu(state: State, lead: tuple[Line, ...] = ()) -> Reply:
@@ -250,11 +333,11 @@ def _menu(state: State, lead: tuple[Line, ...] = ()) -> Reply:
 
 
 def _holds_question(event: Event) -> Event:
-    """While a red-flag question waits, anything that is not an answer asks it again."""
+    """While a warning-sign question waits, anything that is not an answer is unclear."""
 
     def guarded(state: State, slots: Slots) -> Reply:
         if state.pending == "redflag":
-            return _ask_flag(state, state.question, (UNCLEAR,))
+            return _unclear(state)
         return event(state, slots)
 
     guarded.__name__ = event.__name__
@@ -266,26 +349,79 @@ def _holds_question(event: Event) -> Event:
 
 
 def launch(state: State, slots: Slots) -> Reply:
-    """The skill was opened with no request: welcome, and ask whether help is needed now."""
-    return _reply(State(turn=state.turn), (WELCOME,), pending="have_cramp")
+    """The skill was opened with no request: welcome, and ask whether help is needed now.
+    (Within a session, from the top: what was learned about the person stays.)"""
+    fresh = State(turn=state.turn, signs=state.signs, pregnant=state.pregnant,
+                  disclaimed=state.disclaimed)
+    return _reply(fresh, (WELCOME,), pending="have_cramp")
 
 
 def emergency(state: State, slots: Slots) -> Reply:
     """Chest pain, trouble breathing, coughing up blood: the emergency number, at once."""
-    return Reply(State(turn=state.turn), (EMERGENCY,), end=True)
+    return _raise(state, "emergency")
 
 
 def symptom(state: State, slots: Slots) -> Reply:
-    """A warning sign reported at any moment gets the urgent-care advice at once."""
-    return _urgent(state, SYMPTOM_REASON.get(slots.get("symptom") or "", UNKNOWN_SYMPTOM))
+    """A warning sign reported at any moment: the advice at once (unless a step caused it)."""
+    sign = _symptom_sign(slots.get("symptom"))
+    if _expected(state, sign):
+        return _reply(state, (Line(f"expected.{sign}"), *reprompt_for(state)))
+    return _raise(state, sign)
+
+
+def symptom_denied(state: State, slots: Slots) -> Reply:
+    """"No swelling": raises nothing; an answer when it is what the question asks about."""
+    sign = _symptom_sign(slots.get("symptom"))
+    if state.pending == "redflag" and sign in _protocol().questions[state.question].covers:
+        return no(state, slots)
+    return _reply(state, (NOTED, *reprompt_for(state)))
 
 
 def relief(state: State, slots: Slots) -> Reply:
-    """A cramp now: the matching stretch first, within the first sentence."""
-    muscle = slots.get("muscle")
-    # Unnamed, or just "leg": the calf stretch (where most cramps are), and an offer of others.
-    stretch = MUSCLE_STRETCH.get(muscle, "other") if muscle and muscle != "leg" else None
-    return _guide(replace(state, muscle=stretch), 0)
+    """A cramp now: the matching stretch first, within the first sentence. A place outside the
+    leg and foot gets no leg routine; a chest or left arm is an emergency."""
+    proto = _protocol()
+    value = slots.get("muscle")
+    if value is None:
+        meaning = proto.unnamed_muscle
+    elif value in proto.muscles:
+        meaning = proto.muscles[value]
+    elif sign := proto.screen(value):
+        return _raise(state, sign, offer_steps=False)
+    else:
+        meaning = proto.unknown_muscle
+    if meaning.sign:
+        return _raise(state, meaning.sign, offer_steps=False)
+    if meaning.outside:
+        if state.pregnant and meaning.in_pregnancy:
+            return _raise(state, meaning.in_pregnancy, offer_steps=False)
+        return _reply(state, (OUTSIDE, ANYTHING_ELSE), pending="anything_else", step=None,
+                      counting=False, paused=False)
+    after = (OTHER_MUSCLE,) if meaning.offer_others else ()
+    if state.pregnant:
+        after += (PREGNANCY_NOTE,)
+    return _guide(replace(state, muscle=meaning.stretch), 0, after=after)
+
+
+def pregnancy(state: State, slots: Slots) -> Reply:
+    """"I'm pregnant" (with a cramp, or not): remembered for the session; tell the midwife."""
+    state = replace(state, pregnant=True)
+    if slots.get("muscle"):
+        return relief(state, slots)
+    if state.step is not None:
+        return _reply(state, (PREGNANCY_NOTE, *reprompt_for(state)))
+    return _reply(state, (PREGNANCY_NOTE, HAVE_CRAMP), pending="have_cramp")
+
+
+def medicine(state: State, slots: Slots) -> Reply:
+    """A medicine the person takes: never stop it alone; ask whether it is new or changed."""
+    if "new_medication" in state.signs:
+        return _raise(state, "medicine")
+    return _raise(state, "medicine", follow=((ASK_NEW_MEDICINE,), "new_medicine"))
+
+
+def new_medicine(state: State, slots: Slots) -> Reply:
+    return _raise(state, "new_medication")
 
 
 @_holds_question
@@ -293,20 +429,20 @@ def next_step(state: State, slots: Slots) -> Reply:
     """Move on to the next relief step."""
     if state.step is None:
         return _menu(state, (NONE_ACTIVE,))
-    if state.step == LAST_STEP:
-        return _reply(state, (STEPS_DONE, BETTER_NOW), pending="better_now", paused=False,
-                      counting=False)
+    if _next_allowed(state, state.step + 1) is None:
+        return _steps_done(state)
     return _guide(state, state.step + 1)
 
 
 @_holds_question
 def previous_step(state: State, slots: Slots) -> Reply:
-    """Go back one relief step."""
+    """Go back one relief step (the last one still safe)."""
     if state.step is None:
         return _menu(state, (NONE_ACTIVE,))
-    if state.step == 0:
-        return _guide(state, 0, (FIRST_STEP,))
-    return _guide(state, state.step - 1)
+    earlier = [i for i in range(state.step) if _allowed(state, i)]
+    if not earlier:
+        return _guide(state, state.step, (FIRST_STEP,))
+    return _guide(state, earlier[-1])
 
 
 def repeat(state: State, slots: Slots) -> Reply:
@@ -319,7 +455,7 @@ def repeat(state: State, slots: Slots) -> Reply:
 def start_over(state: State, slots: Slots) -> Reply:
     """Start the current activity again from its beginning."""
     if state.pending == "redflag":
-        return _ask_flag(state, 0, (CHECKS_INTRO,))
+        return checks(replace(state, pending=None), slots)
     if state.step is not None:
         return _guide(state, 0, (RESTART,))
     return launch(state, slots)
@@ -346,40 +482,44 @@ def count(state: State, slots: Slots) -> Reply:
     """Count the current step's hold out loud ("count for me", "time it")."""
     if state.step is None:
         return _menu(state, (NONE_ACTIVE,))
-    if STEPS[state.step].count is None:
+    if not _protocol().steps[state.step].hold:
         return _reply(state, (NOTHING_TO_COUNT, *reprompt_for(state)))
     return _guide(state, state.step, count=True)
 
 
 def easing(state: State, slots: Slots) -> Reply:
     """After a counted hold, it is easing: on to the next step."""
-    return _guide(state, min(state.step or 0, LAST_STEP - 1) + 1, (EASING,))
+    step = state.step or 0
+    if _next_allowed(state, step + 1) is None:
+        return _steps_done(state, (EASING,))
+    return _guide(state, step + 1, (EASING,))
 
 
-@_holds_question
 def cramp_gone(state: State, slots: Slots) -> Reply:
-    """The cramp has let go: end guidance kindly and offer prevention tips."""
-    return _reply(state, (GONE, OFFER_PREVENTION), pending="prevention", step=None, paused=False,
-                  counting=False)
+    """The cramp has let go: end guidance kindly, with the safety net or the advice given."""
+    if state.pending == "redflag":
+        return _ask(state, state.question, (GONE_MID_QUESTIONS,), unclear=state.unclear)
+    return _reply(state, (GONE, reminder(disposition(state)), OFFER_PREVENTION),
+                  pending="prevention", step=None, paused=False, counting=False)
 
 
 def still_cramping(state: State, slots: Slots) -> Reply:
-    """Still hurts: keep going, or after all the steps, treat it as the persistent-pain sign."""
+    """Still hurts: keep going; after all the steps it is pain that lasts, a warning sign."""
     if state.pending == "redflag":
-        if state.question == PERSISTENT:
-            return _urgent(state, REDFLAGS[PERSISTENT].reason)
-        return _ask_flag(state, state.question, (UNCLEAR,))
+        if _question_sign(state) == "persistent_pain":
+            return yes(state, slots)
+        return _unclear(state)
     if state.step is None:
         return relief(state, {})
-    if state.pending == "better_now" or state.step == LAST_STEP:
-        return _urgent(state, SYMPTOM_REASON["persistent pain"])
+    if state.pending == "better_now" or _next_allowed(state, state.step + 1) is None:
+        return persistent_pain(state, slots)
     return _guide(state, state.step + 1, (STILL_CRAMPING,))
 
 
 def causes(state: State, slots: Slots) -> Reply:
     """What causes cramps and when they are more common; details on request."""
     if state.pending == "redflag":
-        return _ask_flag(state, state.question, (CAUSES, BACK_TO_QUESTION))
+        return _ask(state, state.question, (CAUSES, BACK_TO_QUESTION), unclear=state.unclear)
     body, disclaimed = _disclaim(state, (CAUSES,))
     return _reply(state, (*body, OFFER_DETAILS), pending="more_causes", **disclaimed)
 
@@ -403,51 +543,69 @@ def offer_prevention(state: State, slots: Slots) -> Reply:
 def prevention(state: State, slots: Slots) -> Reply:
     """How to keep cramps from coming back."""
     if state.pending == "redflag":
-        return _ask_flag(state, state.question, (PREVENTION, BACK_TO_QUESTION))
+        return _ask(state, state.question, (PREVENTION, BACK_TO_QUESTION), unclear=state.unclear)
     body, disclaimed = _disclaim(state, (PREVENTION,))
     return _reply(state, (*body, OFFER_CHECKS), pending="checks", **disclaimed)
 
 
 def checks(state: State, slots: Slots) -> Reply:
-    """Start the red-flag questions, one at a time."""
-    _, disclaimed = _disclaim(state, ())
-    return _ask_flag(replace(state, **disclaimed), 0, (CHECKS_INTRO,))
+    """Start the warning-sign questions, one at a time (or go on with the one waiting)."""
+    if state.pending == "redflag":
+        return _ask(state, state.question, unclear=state.unclear)
+    first = _next_question(state, 0)
+    if first is None:
+        speech = (ALREADY_ADVISED, reminder(disposition(state)), ANYTHING_ELSE)
+        return _reply(state, speech, pending="anything_else")
+    remaining = sum(1 for q in _protocol().questions[first:]
+                    if not set(q.covers) <= set(state.signs))
+    intro, disclaimed = _disclaim(state, (CHECKS_INTRO(count=remaining),))
+    return _ask(replace(state, **disclaimed), first, intro)
 
 
 def yes(state: State, slots: Slots) -> Reply:
-    """Yes answers the pending question; any yes to a red flag means urgent care."""
+    """Yes answers the pending question; yes to a warning sign raises it."""
     if state.pending == "redflag":
-        return _urgent(state, REDFLAGS[state.question].reason)
+        return _raise(state, _question_sign(state))
     if state.pending in QUESTIONS:
         return QUESTIONS[state.pending].yes(state, slots)
     return _menu(state, (YES_NO_WITHOUT_QUESTION,))
 
 
 def no(state: State, slots: Slots) -> Reply:
-    """No answers the pending question; all red flags answered no is reassurance."""
+    """No answers the pending question; every warning sign answered no is the all-clear."""
     if state.pending == "redflag":
-        if state.question + 1 < len(REDFLAGS):
-            return _ask_flag(state, state.question + 1)
-        return _reply(state, (ALL_CLEAR, OFFER_PREVENTION), pending="prevention")
+        following = _next_question(state, state.question + 1)
+        if following is None:
+            return _end_of_questions(state)
+        return _ask(state, following)
     if state.pending in QUESTIONS:
         return QUESTIONS[state.pending].no(state, slots)
+    return _menu(state, (YES_NO_WITHOUT_QUESTION,))
+
+
+def unsure(state: State, slots: Slots) -> Reply:
+    """"I don't know", "maybe": never a no. On a warning sign, the safer advice."""
+    if state.pending == "redflag":
+        return _raise(state, _question_sign(state), (UNSURE,))
+    if state.pending in QUESTIONS:
+        return QUESTIONS[state.pending].unsure(state, slots)
     return _menu(state, (YES_NO_WITHOUT_QUESTION,))
 
 
 def help_(state: State, slots: Slots) -> Reply:
     """Help that fits where the person is, keeping their place."""
     if state.pending == "redflag":
-        return _ask_flag(state, state.question, (HELP_QUESTIONS,))
+        return _ask(state, state.question, (HELP_QUESTIONS,), unclear=state.unclear)
     if state.step is not None:
-        where = STEP_HELP(number=state.step + 1, total=len(STEPS))
+        where = STEP_HELP(number=state.step + 1, total=len(_protocol().steps))
         return _reply(state, (where, *reprompt_for(state)))
-    return _reply(state, (HELP,), pending=None)
+    return _reply(state, (HELP, HELP_REPROMPT), pending=None)
 
 
 def fallback(state: State, slots: Slots) -> Reply:
     """Not understood: say so, and ask again for what is wanted here (never counted as a no)."""
     if state.pending == "redflag":
-        return _ask_flag(state, state.question, (UNCLEAR,))
+        return _unclear(state)
     if state.pending in QUESTIONS:
         return _reply(state, (FALLBACK, *QUESTIONS[state.pending].reprompt))
     if state.step is not None:
@@ -461,8 +619,10 @@ def home(state: State, slots: Slots) -> Reply:
 
 
 def stop(state: State, slots: Slots) -> Reply:
-    """Stop or cancel: a short goodbye, and the session ends."""
-    return Reply(replace(state, pending=None), (GOODBYE,), end=True)
+    """Stop or cancel: a short goodbye (with the advice again after a warning); the session ends."""
+    level = disposition(state)
+    speech = (GOODBYE,) if level == _protocol().lowest else (reminder(level), GOODBYE)
+    return Reply(replace(state, pending=None), speech, end=True)
 
 
 def anything_else(state: State, slots: Slots) -> Reply:
@@ -478,12 +638,15 @@ def wait(state: State, slots: Slots) -> Reply:
 
 
 def continue_relief(state: State, slots: Slots) -> Reply:
+    """Back to the steps after a warning: the same step if it is still safe, else the next."""
     step = state.step or 0
-    return _guide(state, step, (REPEAT_STEP(number=step + 1),), count=state.counting)
+    lead = (REPEAT_STEP(number=step + 1),) if _allowed(state, step) else ()
+    return _guide(state, step, lead, count=state.counting)
 
 
 def persistent_pain(state: State, slots: Slots) -> Reply:
-    return _urgent(state, SYMPTOM_REASON["persistent pain"])
+    """Pain that lasts after all the steps: the warning sign, and no loop back into the steps."""
+    return _raise(state, "persistent_pain", offer_steps=False)
 
 
 def error(state: State) -> Reply:
@@ -492,23 +655,27 @@ def error(state: State) -> Reply:
 
 
 class Question(NamedTuple):
-    """A yes/no question the skill can leave pending, and what each answer does."""
+    """A question the skill can leave pending, and what a yes, a no or an unsure answer does."""
 
     reprompt: tuple[Line, ...]
     yes: Event
     no: Event
+    unsure: Event  # when in doubt, the safer or more helpful way
 
 
-# The yes/no questions (red flags aside): pending name -> reprompt, on yes, on no.
+# The questions (warning signs aside): pending name -> reprompt, on yes, on no, on unsure.
 QUESTIONS: dict[str, Question] = {
-    "have_cramp": Question((WELCOME_REPROMPT,), relief, home),
-    "ready_next": Question((READY_NEXT_REPROMPT,), next_step, wait),
-    "easing": Question((EASING_REPROMPT,), easing, still_cramping),
-    "better_now": Question((BETTER_NOW_REPROMPT,), cramp_gone, persistent_pain),
-    "more_causes": Question((OFFER_DETAILS_REPROMPT,), cause_details, offer_when),
-    "when_common": Question((OFFER_WHEN_REPROMPT,), when_common, offer_prevention),
-    "prevention": Question((OFFER_PREVENTION_REPROMPT,), prevention, anything_else),
-    "checks": Question((OFFER_CHECKS_REPROMPT,), checks, anything_else),
-    "continue_relief": Question((OFFER_CONTINUE_REPROMPT,), continue_relief, anything_else),
-    "anything_else": Question((ANYTHING_ELSE_REPROMPT,), what_next, stop),
+    "have_cramp": Question((WELCOME_REPROMPT,), relief, home, relief),
+    "ready_next": Question((READY_NEXT_REPROMPT,), next_step, wait, wait),
+    "easing": Question((EASING_REPROMPT,), easing, still_cramping, still_cramping),
+    "better_now": Question((BETTER_NOW_REPROMPT,), cramp_gone, persistent_pain, persistent_pain),
+    "more_causes": Question((OFFER_DETAILS_REPROMPT,), cause_details, offer_when, cause_details),
+    "when_common": Question((OFFER_WHEN_REPROMPT,), when_common, offer_prevention, when_common),
+    "prevention": Question((OFFER_PREVENTION_REPROMPT,), prevention, anything_else, prevention),
+    "checks": Question((OFFER_CHECKS_REPROMPT,), checks, anything_else, checks),
+    "continue_relief": Question((OFFER_CONTINUE_REPROMPT,), continue_relief, anything_else,
+                                continue_relief),
+    "new_medicine": Question((ASK_NEW_MEDICINE_REPROMPT,), new_medicine, anything_else,
+                             new_medicine),
+    "anything_else": Question((ANYTHING_ELSE_REPROMPT,), what_next, stop, what_next),
 }

@@ -14,7 +14,7 @@ from py_compile import PycInvalidationMode
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from . import content, model
+from . import content, model, protocol
 from .builder import routes
 from .handlers import Route
 
@@ -51,6 +51,8 @@ def build(out: Path, vendor: bool = True) -> Path:
     for locale in content.locales():  # checked here, so the Lambda starts without parsing YAML
         compiled = code / "responses" / f"{locale}{content.COMPILED}"
         compiled.write_text(content.catalog(locale).compiled(), encoding="utf-8")
+    clinical = code / "responses" / f"{protocol.PATH.stem}{protocol.COMPILED}"
+    clinical.write_text(protocol.default().compiled(), encoding="utf-8")
     if vendor:
         vendor_into(code)
     compile_bytecode(code)

@@ -6,13 +6,9 @@ from typing import Any
 
 from ask_sdk_model import RequestEnvelope
 
-from . import apl, ssml
+from . import apl, protocol, ssml
 from . import conversation as conv
-from .content import Catalog, Line, line
-
-TITLE = {step.kind: line(f"screen.title.{step.kind}") for step in conv.STEPS}
-STRETCH = {group: line(f"screen.stretch.{group}") for group in conv.STRETCH}
-INSTRUCTION = {step.kind: line(f"screen.{step.kind}") for step in conv.STEPS if step.speech}
+from .content import Catalog, Line
 
 
 def has_screen(envelope: RequestEnvelope) -> bool:
@@ -23,16 +19,21 @@ def has_screen(envelope: RequestEnvelope) -> bool:
 
 
 def step_directive(catalog: Catalog, state: conv.State, step: int, night: bool) -> Any:
-    """The RenderDocument directive for relief step `step` (dark at night)."""
-    kind = conv.STEPS[step].kind
-    instruction = STRETCH[state.muscle or "calf"] if kind == "stretch" else INSTRUCTION[kind]
+    """The RenderDocument directive for relief step `step` (dark at night), from the protocol's
+    step and its screen.* keys."""
+    proto = protocol.default()
+    shown = proto.steps[step]
+    if shown.by_muscle:
+        instruction = Line(f"screen.{shown.id}.{state.muscle or proto.unnamed_muscle.stretch}")
+    else:
+        instruction = Line(f"screen.{shown.id}")
     return apl.render_directive(apl.step_datasource(
         number=step + 1,
-        total=len(conv.STEPS),
-        title=_text(catalog, TITLE[kind]),
+        total=len(proto.steps),
+        title=_text(catalog, Line(f"screen.title.{shown.id}")),
         instruction=_text(catalog, instruction),
-        icon=kind,
-        hold_seconds=conv.STEPS[step].hold,
+        icon=shown.icon,
+        hold_seconds=shown.hold,
         night=night,
     ))
 

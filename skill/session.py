@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import conversation as conv
-from .content import DECLARED, Line
+from . import protocol
+from .content import Line
+from .content import speakable as speakable_keys
 
 # Session attributes come back from the client on every turn, so nothing read here is trusted:
 # a field of the wrong shape is dropped (its default used) rather than failing the turn.
@@ -20,18 +22,25 @@ def load(attributes: Mapping[str, Any] | None, session_id: str | None = None) ->
         # Seed the phrasing rotation per session, so two nights don't open with the same words.
         return conv.State(turn=zlib.crc32((session_id or "").encode()) % 1009)
     a = attributes
-    step, question = a.get("step"), a.get("question")
+    proto = protocol.default()
     muscle, pending = _text(a.get("muscle")), _text(a.get("pending"))
+    signs = a.get("signs")
     return conv.State(
-        muscle=muscle if muscle in conv.STRETCH else None,
-        step=step if _is_int(step) and 0 <= step <= conv.LAST_STEP else None,
+        muscle=muscle if muscle in proto.stretches() else None,
+        step=_index(a.get("step"), len(proto.steps)),
+        furthest=_count(a.get("furthest"), len(proto.steps) - 1, -1),
         paused=a.get("paused") is True,
         counting=a.get("counting") is True,
         pending=pending if pending in _PENDING else None,
-        question=question if _is_int(question) and 0 <= question < len(conv.REDFLAGS) else 0,
+        question=_count(a.get("question"), len(proto.questions) - 1, 0),
+        unclear=_count(a.get("unclear"), conv.UNCLEAR_LIMIT, 0),
+        # A warning must survive anything: unknown entries are dropped, known ones always kept.
+        signs=tuple(dict.fromkeys(s for s in signs if s in proto.signs))
+        if isinstance(signs, list) else (),
+        pregnant=a.get("pregnant") is True,
         disclaimed=a.get("disclaimed") is True,
         last=_lines(a.get("last")),
-        turn=a["turn"] if _is_int(a.get("turn")) and a["turn"] >= 0 else 0,
+        turn=_count(a.get("turn"), None, 0),
     )
 
 
@@ -40,10 +49,14 @@ def dump(state: conv.State) -> dict[str, Any]:
     return {
         "muscle": state.muscle,
         "step": state.step,
+        "furthest": state.furthest,
         "paused": state.paused,
         "counting": state.counting,
         "pending": state.pending,
         "question": state.question,
+        "unclear": state.unclear,
+        "signs": list(state.signs),
+        "pregnant": state.pregnant,
         "disclaimed": state.disclaimed,
         "last": [[ln.key, dict(ln.values)] for ln in state.last],
         "turn": state.turn + 1,
@@ -54,6 +67,17 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _index(value: object, size: int) -> int | None:
+    return value if _is_int(value) and 0 <= value < size else None  # type: ignore[operator]
+
+
+def _count(value: object, top: int | None, default: int) -> int:
+    """A whole number from `default` up to `top` (None: no top); `default` when it is not one."""
+    if _is_int(value) and default <= value and (top is None or value <= top):  # type: ignore
+        return value  # type: ignore[return-value]
+    return default
+
+
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -61,12 +85,13 @@ def _text(value: object) -> str | None:
 def _lines(raw: object) -> tuple[Line, ...]:
     if not isinstance(raw, list):
         return ()
+    speakable = speakable_keys()
     lines = []
     for item in raw:
         if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict)):
             return ()
         key, values = item
-        if not isinstance(key, str) or key not in DECLARED or set(values) != DECLARED[key]:
+        if not isinstance(key, str) or set(values) != speakable.get(key):
             return ()
         lines.append(Line(key, tuple(sorted((str(k), str(v)) for k, v in values.items()))))
     return tuple(lines)

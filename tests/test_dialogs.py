@@ -1,4 +1,5 @@
-"""Whole conversations kept as data (tests/dialogs/*.yaml), driven through real envelopes."""
+"""Whole conversations kept as data, driven through real envelopes: tests/dialogs/*.yaml, and the
+triage suite tests/triage/*.yaml (asserted by response key and disposition)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from skill.local import dialogs
 from skill.local.simulator import Simulator
 
-FILES = sorted((Path(__file__).parent / "dialogs").glob("*.yaml"))
+HERE = Path(__file__).parent
+FILES = sorted([*(HERE / "dialogs").glob("*.yaml"), *(HERE / "triage").glob("*.yaml")])
 
 
 def _cases() -> list[Any]:

@@ -12,7 +12,7 @@ STANDARD_SAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "AMAZON.NoIntent": (
         "no", "nope", "nah", "no thanks", "no thank you", "not really", "no I don't",
-        "I don't", "no way", "negative", "not now",
+        "no way", "negative", "not now",
     ),
     "AMAZON.StopIntent": (
         "stop", "off", "shut up", "quiet", "be quiet", "quit", "that's enough", "enough",

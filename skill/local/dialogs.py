@@ -11,6 +11,11 @@ and checks any of
   matches: regex    reprompt: phrase or list    ends: bool    silent: true (no speech)
   state: {session attribute: value}    heard_intent: Name    heard_slots: {slot: value}
   ssml_contains / ssml_lacks: text or list    screen: {datasource field: value} or "none"
+  says: response key or list, said in that order   not_says: key or list (what was said, by
+  key: rewording a sentence breaks nothing)
+  says_first: the response key spoken first
+  disposition: the triage disposition reached (the highest of the signs raised and the advice
+  spoken), e.g. emergency | urgent | see_doctor | self_care
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from skill import ssml
+from skill import content, protocol, ssml
 from skill.local import alexa_api
 from skill.local.simulator import Simulator, Turn
 
@@ -168,6 +173,23 @@ def check(turn: dict[str, Any], heard: Turn) -> list[str]:
             for key, value in turn["screen"].items():
                 if shown.get(key) != value:
                     problems.append(f"expected screen {key}={value!r}, got {shown.get(key)!r}")
+    if any(k in turn for k in ("says", "not_says", "says_first", "disposition")):
+        try:
+            keys = spoken_keys(heard.ssml)
+        except ValueError as exc:
+            keys = []
+            problems.append(str(exc))
+        said = iter(keys)  # in this order, with anything between
+        if not all(key in said for key in _listify(turn.get("says"))):
+            problems.append(f"expected to say {_listify(turn.get('says'))} in order, said {keys}")
+        for key in _listify(turn.get("not_says")):
+            if key in keys:
+                problems.append(f"expected not to say {key!r}, said {keys}")
+        if "says_first" in turn and keys[:1] != [turn["says_first"]]:
+            problems.append(f"expected to say {turn['says_first']!r} first, said {keys}")
+        if "disposition" in turn and disposition_of(heard, keys) != turn["disposition"]:
+            problems.append(f"expected disposition {turn['disposition']!r}, "
+                            f"reached {disposition_of(heard, keys)!r} (said {keys})")
     if turn.get("silent") and heard.ssml:
         problems.append("expected no speech")
     if not heard.end_session and heard.ssml:
@@ -179,6 +201,50 @@ def check(turn: dict[str, Any], heard: Turn) -> list[str]:
         if not heard.reprompt:
             problems.append("the session stays open with no reprompt")
     return problems
+
+
+def spoken_keys(ssml_text: str, catalog: content.Catalog | None = None) -> list[str]:
+    """The response keys a reply was rendered from, read back from its SSML: each key's
+    variants (day and night) are matched in turn. Raises ValueError if the SSML is not made of
+    the catalog's sentences."""
+    patterns = _key_patterns(catalog or content.catalog())
+    body = re.sub(r"^<speak>(?:<prosody[^>]*>)?|(?:</prosody>)?</speak>$", "", ssml_text.strip())
+    found: list[str] = []
+    position = 0
+    while position < len(body):
+        best = max(((m.end(), key) for key, pattern in patterns
+                    if (m := pattern.match(body, position))), default=None)
+        if best is None:
+            raise ValueError(f"not a sentence of the responses: {body[position:][:80]!r}")
+        position, key = best
+        found.append(key)
+        position += body.startswith(" ", position)
+    return found
+
+
+_PATTERN_CACHE: dict[int, list[tuple[str, re.Pattern[str]]]] = {}
+
+
+def _key_patterns(catalog: content.Catalog) -> list[tuple[str, re.Pattern[str]]]:
+    if id(catalog) not in _PATTERN_CACHE:
+        patterns = []
+        for key, entry in catalog.entries.items():
+            for variant in entry.variants:
+                parts = re.split(r"\{[A-Za-z_]\w*\}", variant)
+                text = ".+?".join(re.escape(p) for p in parts)
+                patterns.append((key.removeprefix(content.NIGHT), re.compile(f"{text}(?= |$)")))
+        _PATTERN_CACHE[id(catalog)] = patterns
+    return _PATTERN_CACHE[id(catalog)]
+
+
+def disposition_of(heard: Turn, keys: list[str]) -> str:
+    """The triage disposition after a turn: the highest of the signs the session holds and of
+    the advice just spoken (an emergency ends the session, so its advice is all there is)."""
+    clinical = protocol.default()
+    raised = heard.attributes.get("signs") or []
+    levels = [clinical.disposition(raised)]
+    levels += [k.split(".", 1)[1] for k in keys if k.startswith(("advice.", "reminder."))]
+    return max(levels, key=clinical.rank)
 
 
 def run_files(paths: Iterable[Path], simulator: Simulator,
