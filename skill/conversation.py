@@ -17,6 +17,7 @@ from . import protocol
 from .content import Line, line
 
 Slots = Mapping[str, str | None]
+HEARD = ".heard"  # slot name + HEARD: the words heard, where Alexa resolved them to another value
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,12 +270,23 @@ def _raise(state: State, sign: str, lead: tuple[Line, ...] = (), *, offer_steps:
                   **disclaimed)
 
 
-def _symptom_sign(value: str | None) -> str:
-    """The sign a SymptomType value means; raw words are screened; unknown is never harmless."""
+def _screened(slots: Slots, name: str) -> str | None:
+    """The most serious sign the words of a slot point to (value and words heard), if any."""
     proto = _protocol()
-    if value in proto.symptoms:
-        return proto.symptoms[value]
-    return (value and proto.screen(value)) or "unknown_symptom"
+    found = [s for s in (proto.screen(w) for w in (slots.get(name), slots.get(name + HEARD)) if w)
+             if s]
+    return max(found, key=lambda s: proto.rank(proto.signs[s].disposition), default=None)
+
+
+def _symptom_sign(slots: Slots) -> str:
+    """The sign a symptom slot means: its value's sign or what its words screen to, whichever is
+    more serious; a symptom nothing explains is never harmless."""
+    proto = _protocol()
+    found = [s for s in (proto.symptoms.get(slots.get("symptom") or ""),
+                         _screened(slots, "symptom")) if s]
+    if not found:
+        return proto.situations["unknown_symptom"]
+    return max(found, key=lambda s: proto.rank(proto.signs[s].disposition))
 
 
 def _expected(state: State, sign: str) -> bool:
@@ -358,12 +370,12 @@ def launch(state: State, slots: Slots) -> Reply:
 
 def emergency(state: State, slots: Slots) -> Reply:
     """Chest pain, trouble breathing, coughing up blood: the emergency number, at once."""
-    return _raise(state, "emergency")
+    return _raise(state, _protocol().situations["emergency_said"])
 
 
 def symptom(state: State, slots: Slots) -> Reply:
     """A warning sign reported at any moment: the advice at once (unless a step caused it)."""
-    sign = _symptom_sign(slots.get("symptom"))
+    sign = _symptom_sign(slots)
     if _expected(state, sign):
         return _reply(state, (Line(f"expected.{sign}"), *reprompt_for(state)))
     return _raise(state, sign)
@@ -371,7 +383,7 @@ def symptom(state: State, slots: Slots) -> Reply:
 
 def symptom_denied(state: State, slots: Slots) -> Reply:
     """"No swelling": raises nothing; an answer when it is what the question asks about."""
-    sign = _symptom_sign(slots.get("symptom"))
+    sign = _symptom_sign(slots)
     if state.pending == "redflag" and sign in _protocol().questions[state.question].covers:
         return no(state, slots)
     return _reply(state, (NOTED, *reprompt_for(state)))
@@ -382,21 +394,20 @@ def relief(state: State, slots: Slots) -> Reply:
     leg and foot gets no leg routine; a chest or left arm is an emergency."""
     proto = _protocol()
     value = slots.get("muscle")
+    if sign := _screened(slots, "muscle"):  # "my heart", "left arm": before anything else
+        return _raise(state, sign, offer_steps=False)
     if value is None:
         meaning = proto.unnamed_muscle
-    elif value in proto.muscles:
-        meaning = proto.muscles[value]
-    elif sign := proto.screen(value):
-        return _raise(state, sign, offer_steps=False)
     else:
-        meaning = proto.unknown_muscle
+        meaning = proto.muscles.get(value, proto.unknown_muscle)
     if meaning.sign:
         return _raise(state, meaning.sign, offer_steps=False)
     if meaning.outside:
         if state.pregnant and meaning.in_pregnancy:
             return _raise(state, meaning.in_pregnancy, offer_steps=False)
-        return _reply(state, (OUTSIDE, ANYTHING_ELSE), pending="anything_else", step=None,
-                      counting=False, paused=False)
+        speech, disclaimed = _disclaim(state, (OUTSIDE,))
+        return _reply(state, (*speech, ANYTHING_ELSE), pending="anything_else", step=None,
+                      counting=False, paused=False, **disclaimed)
     after = (OTHER_MUSCLE,) if meaning.offer_others else ()
     if state.pregnant:
         after += (PREGNANCY_NOTE,)
@@ -408,20 +419,23 @@ def pregnancy(state: State, slots: Slots) -> Reply:
     state = replace(state, pregnant=True)
     if slots.get("muscle"):
         return relief(state, slots)
+    speech, disclaimed = _disclaim(state, (PREGNANCY_NOTE,))
     if state.step is not None:
-        return _reply(state, (PREGNANCY_NOTE, *reprompt_for(state)))
-    return _reply(state, (PREGNANCY_NOTE, HAVE_CRAMP), pending="have_cramp")
+        return _reply(state, (*speech, *reprompt_for(state)), **disclaimed)
+    return _reply(state, (*speech, HAVE_CRAMP), pending="have_cramp", **disclaimed)
 
 
 def medicine(state: State, slots: Slots) -> Reply:
     """A medicine the person takes: never stop it alone; ask whether it is new or changed."""
-    if "new_medication" in state.signs:
-        return _raise(state, "medicine")
-    return _raise(state, "medicine", follow=((ASK_NEW_MEDICINE,), "new_medicine"))
+    situations = _protocol().situations
+    if situations["medicine_is_new"] in state.signs:
+        return _raise(state, situations["medicine_named"])
+    return _raise(state, situations["medicine_named"],
+                  follow=((ASK_NEW_MEDICINE,), "new_medicine"))
 
 
 def new_medicine(state: State, slots: Slots) -> Reply:
-    return _raise(state, "new_medication")
+    return _raise(state, _protocol().situations["medicine_is_new"])
 
 
 @_holds_question
@@ -506,7 +520,7 @@ def cramp_gone(state: State, slots: Slots) -> Reply:
 def still_cramping(state: State, slots: Slots) -> Reply:
     """Still hurts: keep going; after all the steps it is pain that lasts, a warning sign."""
     if state.pending == "redflag":
-        if _question_sign(state) == "persistent_pain":
+        if _question_sign(state) == _protocol().situations["pain_after_steps"]:
             return yes(state, slots)
         return _unclear(state)
     if state.step is None:
@@ -646,7 +660,7 @@ def continue_relief(state: State, slots: Slots) -> Reply:
 
 def persistent_pain(state: State, slots: Slots) -> Reply:
     """Pain that lasts after all the steps: the warning sign, and no loop back into the steps."""
-    return _raise(state, "persistent_pain", offer_steps=False)
+    return _raise(state, _protocol().situations["pain_after_steps"], offer_steps=False)
 
 
 def error(state: State) -> Reply:

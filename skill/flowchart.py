@@ -58,6 +58,9 @@ def page(clinical: Protocol, catalog: Catalog) -> str:
     order = {d: i for i, d in enumerate(clinical.dispositions)}
     for sign in sorted(clinical.signs.values(), key=lambda s: (order[s.disposition], s.id)):
         out.append(f"| {sign.id} | {sign.disposition} | {sign.source} | {say(f'sign.{sign.id}')} |")
+    out += ["", "Situations the conversation recognises itself:", "",
+            "| situation | raises |", "|---|---|"]
+    out += [f"| {name} | {sign} |" for name, sign in clinical.situations.items()]
     out += ["", "## Dispositions, highest first", "",
             "| disposition | advice | ends the session |", "|---|---|---|"]
     for level in clinical.dispositions:

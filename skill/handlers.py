@@ -91,7 +91,9 @@ def read_state(handler_input: HandlerInput) -> conv.State:
 
 
 def slot_values(handler_input: HandlerInput) -> dict[str, str | None]:
-    """Slot name -> canonical value when Alexa resolved one, else the words heard, else None."""
+    """Slot name -> canonical value when Alexa resolved one, else the words heard, else None;
+    and, where Alexa resolved the words to something else, name + conv.HEARD -> the words (the
+    conversation screens those too: "left arm" resolved to "arm" is still a left arm)."""
     request = handler_input.request_envelope.request
     if not isinstance(request, IntentRequest) or not request.intent or not request.intent.slots:
         return {}
@@ -103,6 +105,8 @@ def slot_values(handler_input: HandlerInput) -> dict[str, str | None]:
             if authority.status and authority.status.code == StatusCode.ER_SUCCESS_MATCH:
                 values[name] = authority.values[0].value.name
                 break
+        if slot.value and slot.value != values[name]:
+            values[name + conv.HEARD] = slot.value
     return values
 
 

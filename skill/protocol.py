@@ -26,8 +26,9 @@ PATH = Path(__file__).resolve().parent.parent / "responses" / "protocol.yaml"
 COMPILED = ".compiled.json"  # shipped in the Lambda package so start-up skips YAML
 SOURCES = ("article", "safety-net")
 STRETCH_STEP_KEY = "step.{step}.{stretch}"
-# Signs the conversation raises by name (not through a slot value or a question).
-RAISED_BY_CODE = ("emergency", "unknown_symptom", "medicine", "new_medication", "persistent_pain")
+# The situations the conversation recognises itself; the protocol says which sign each raises.
+SITUATIONS = ("emergency_said", "unknown_symptom", "medicine_named", "medicine_is_new",
+              "pain_after_steps")
 # A counted hold's spoken count, measured the way it is heard: its pauses plus about this long per
 # spoken cue ("Five."), must come within this share of the hold it counts.
 CUE_SECONDS = 0.6
@@ -81,6 +82,7 @@ class Protocol:
     steps: tuple[Step, ...]
     questions: tuple[Question, ...]
     signs: Mapping[str, Sign]
+    situations: Mapping[str, str]  # a situation of SITUATIONS -> sign
     symptoms: Mapping[str, str]  # SymptomType value -> sign
     muscles: Mapping[str, Muscle]  # MuscleType value -> meaning
     unnamed_muscle: Muscle
@@ -241,7 +243,7 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
         return frozenset(sign_ref(v, *at, i) for i, v in enumerate(value))
 
     root = mapping(data)
-    known = {"dispositions", "steps", "questions", "signs", "symptoms", "muscles",
+    known = {"dispositions", "steps", "questions", "signs", "situations", "symptoms", "muscles",
              "unnamed_muscle", "unknown_muscle", "screen_words"}
     for key in root:
         if key not in known:
@@ -298,6 +300,11 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
 
     symptoms = {str(v): sign_ref(s, "symptoms", v)
                 for v, s in mapping(root["symptoms"], "symptoms").items()}
+    situations = {str(k): sign_ref(s, "situations", k)
+                  for k, s in mapping(root["situations"], "situations").items()}
+    for name in SITUATIONS:
+        if name not in situations:
+            raise fail(f"the conversation needs the sign for {name!r}", "situations")
 
     def muscle(item: Any, *at: Any) -> Muscle:
         item = mapping(item, *at)
@@ -322,17 +329,15 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
         screen_words[name] = tuple(" ".join(w.lower().split()) for w in words)
 
     protocol = Protocol(source, tuple(dispositions), frozenset(ends), tuple(steps),
-                        tuple(questions), signs, symptoms, muscles,
+                        tuple(questions), signs, situations, symptoms, muscles,
                         muscle(root["unnamed_muscle"], "unnamed_muscle"),
                         muscle(root["unknown_muscle"], "unknown_muscle"), screen_words, data)
-    reachable = {*symptoms.values(), *screen_words, *RAISED_BY_CODE,
+    reachable = {*symptoms.values(), *screen_words, *situations.values(),
                  *(c for q in questions for c in q.covers[:1]),
                  *(m.sign for m in muscles.values() if m.sign),
                  *(m.in_pregnancy for m in muscles.values() if m.in_pregnancy)}
     for name in signs:
         if name not in reachable:
-            raise fail("no slot value, question or muscle raises this sign", "signs", name)
-    for name in RAISED_BY_CODE:
-        if name not in signs:
-            raise fail(f"the conversation raises {name!r}, which is not a sign", "signs")
+            raise fail("no slot value, question, muscle or situation raises this sign",
+                       "signs", name)
     return protocol

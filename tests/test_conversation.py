@@ -96,7 +96,7 @@ def test_an_emergency_gets_the_emergency_number_first_from_any_state(state: conv
 @given(reachable_states(), st.sampled_from(SYMPTOMS))
 def test_a_reported_sign_gets_its_reason_and_the_highest_advice(state, symptom) -> None:
     reply = _run(state, "SymptomReportIntent", {"symptom": symptom})
-    sign = conv._symptom_sign(symptom)
+    sign = conv._symptom_sign({"symptom": symptom})
     if reply.speech[0] == conv.Line(f"expected.{sign}"):
         assert sign in {e for s in PROTOCOL.steps[: state.furthest + 1] for e in s.expected}
         return

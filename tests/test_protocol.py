@@ -35,7 +35,7 @@ def _load(tmp_path: Path, text: str) -> protocol.Protocol:
         ("    covers: [nerves]", "    covers: []", "must be a non-empty list"),
         ("  stomach: {outside: true, in_pregnancy: pregnancy_belly}",
          "  stomach: {outside: true, stretch: calf}", "needs exactly one of"),
-        ("  daily life: daily_life\n", "", "no slot value, question or muscle raises"),
+        ("  daily life: daily_life\n", "", "no slot value, question, muscle or situation"),
         ("steps:\n", "stepz:\n", "unknown section"),
         ("  frequent cramps: frequent_cramps", "  frequent cramps: [oops", "not valid YAML"),
     ],

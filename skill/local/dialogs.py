@@ -4,7 +4,8 @@ A file is a list of dialogs: {name, turns, device}. `device` (optional) describe
   screen: true (supports APL)   time_zone: "America/New_York" (served by a local stand-in for
   the Alexa Settings API)   at: "2026-11-27T08:10:00Z" (the clock, for the request timestamps)
 A turn sends one of
-  launch: ~ | say: "words" | intent: Name (with slots: {slot: value or {heard: words}})
+  launch: ~ | say: "words" | intent: Name (with slots: {slot: value, or {heard: words}
+  for words Alexa could not resolve, or {heard: words, value: canonical} for words it resolved})
   | request: {type: ..., ...} | new_session: ~
 and checks any of
   hears / not_hears: phrase or list (case-insensitive)   first_sentence: the opening words

@@ -106,8 +106,9 @@ class Simulator:
         return self._send(envelopes.launch(**self._session()))
 
     def intent(self, name: str, slots: Mapping[str, Any] | None = None) -> Turn:
-        """Send an intent directly. A slot value is a canonical value of the slot's type, or
-        {"heard": words} for words outside it (sent as ER_SUCCESS_NO_MATCH)."""
+        """Send an intent directly. A slot value is a canonical value of the slot's type,
+        {"heard": words} for words outside it (sent as ER_SUCCESS_NO_MATCH), or {"heard": words,
+        "value": canonical} for words Alexa resolved to a value."""
         values = {slot: self._slot_value(name, slot, v) for slot, v in (slots or {}).items()
                   if v is not None}
         return self._send(envelopes.intent(name, values, **self._session()))
@@ -122,6 +123,10 @@ class Simulator:
 
     def _slot_value(self, intent: str, slot: str, value: Any) -> SlotValue:
         type_name = self.resolver.slot_type(intent, slot)
+        if isinstance(value, Mapping) and value.get("value"):  # words Alexa resolved to a value
+            canonical = value["value"]
+            return SlotValue(value["heard"], canonical, canonical.upper().replace(" ", "_"),
+                             "ER_SUCCESS_MATCH", type_name)
         if isinstance(value, Mapping):
             return SlotValue(value["heard"], None, None, "ER_SUCCESS_NO_MATCH", type_name)
         return SlotValue(value, value, value.upper().replace(" ", "_"), "ER_SUCCESS_MATCH",
