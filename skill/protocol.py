@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import ssml
+from . import ssml, yamlfile
 from .apl import ICONS
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class Muscle:
     offer_others: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: what is derived from the protocol is cached on it
 class Protocol:
     source: str
     dispositions: tuple[str, ...]  # highest first
@@ -104,6 +104,10 @@ class Protocol:
         return max(found, key=self.rank, default=self.lowest)
 
     def stretches(self) -> frozenset[str]:
+        return self._stretches
+
+    @cached_property
+    def _stretches(self) -> frozenset[str]:
         every = (*self.muscles.values(), self.unnamed_muscle, self.unknown_muscle)
         return frozenset(m.stretch for m in every if m.stretch)
 
@@ -114,8 +118,12 @@ class Protocol:
                 if any(f" {needle} " in words for needle in needles)]
         return max(hits, key=lambda s: self.rank(self.signs[s].disposition), default=None)
 
-    def keys(self) -> dict[str, frozenset[str]]:
+    def keys(self) -> Mapping[str, frozenset[str]]:
         """Every content key the protocol needs spoken or shown (no placeholders)."""
+        return self._keys
+
+    @cached_property
+    def _keys(self) -> Mapping[str, frozenset[str]]:
         names = [f"advice.{d}" for d in self.dispositions]
         names += [f"reminder.{d}" for d in self.dispositions]
         for step in self.steps:
@@ -166,17 +174,7 @@ def load(path: Path | None = None) -> Protocol:
             return _build(saved["data"], saved["source"], lambda *_: saved["source"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ProtocolError(f"{compiled}: not a compiled protocol: {exc}") from exc
-    import yaml
-
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"),
-                            Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProtocolError(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ProtocolError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    root = yamlfile.compose(path, ProtocolError)
     marks: dict[tuple[Any, ...], int] = {}
     data = _plain(root, (), marks)
 
