@@ -8,8 +8,7 @@ from typing import Any
 
 from . import conversation as conv
 from . import protocol
-from .content import Line
-from .content import speakable as speakable_keys
+from .content import DECLARED, Line
 
 # Session attributes come back from the client on every turn, so nothing read here is trusted:
 # a field of the wrong shape is dropped (its default used) rather than failing the turn.
@@ -85,13 +84,13 @@ def _text(value: object) -> str | None:
 def _lines(raw: object) -> tuple[Line, ...]:
     if not isinstance(raw, list):
         return ()
-    speakable = speakable_keys()
+    clinical = protocol.default().keys()
     lines = []
     for item in raw:
         if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict)):
             return ()
         key, values = item
-        if not isinstance(key, str) or set(values) != speakable.get(key):
+        if not isinstance(key, str) or set(values) != DECLARED.get(key, clinical.get(key)):
             return ()
         lines.append(Line(key, tuple(sorted((str(k), str(v)) for k, v in values.items()))))
     return tuple(lines)
