@@ -115,12 +115,13 @@ def measure(options: dict[str, Any], instructions: list[str], say: Callable[[str
 
 def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, Any], list[Row]]:
     """Say the one-shot request by day and, where the skill knows the device's time, at night."""
-    from skill import content, lambda_function, ssml
+    from skill import content, lambda_function, protocol, ssml
 
     del lambda_function  # imported only so every key the skill speaks is declared first
     catalog = content.catalog()
+    first = f"step.{protocol.default().steps[0].id}"  # the protocol's first relief step
     instructions = [ssml.to_text(v) for key, entry in catalog.entries.items()
-                    if ".relief.stretch." in f".{key}" for v in entry.variants]
+                    if key == first or key.startswith(first + ".") for v in entry.variants]
     result: dict[str, Any] = {"utterance": UTTERANCE}
     result["day"] = measure({}, instructions, say, "day")
     with _night_device() as night:
