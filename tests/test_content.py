@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skill import content, model, protocol
+from skill import content, model, protocol, ssml
 from skill import conversation as conv
 from skill.builder import routes
 from skill.handlers import Route
@@ -98,6 +98,17 @@ def test_nothing_is_exclaimed_and_the_night_wording_is_shorter(locale: str) -> N
         if key.startswith(content.NIGHT) and not safety:
             day = catalog.entries[key.removeprefix(content.NIGHT)]
             assert max(map(len, entry.variants)) <= max(map(len, day.variants)), key
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_at_night_the_urgent_advice_says_what_to_do_now(locale: str) -> None:
+    # Urgent care is likely closed at night: the advice must not be the daytime one, nor only
+    # "call your doctor" (the person needs something they can do now).
+    catalog = content.catalog(locale)
+    day = catalog.render((conv.advice("urgent"),))
+    night = catalog.render((conv.advice("urgent"),), night=True)
+    assert night != day
+    assert len(ssml.to_text(night).split(". ")) >= 2  # what to do now, and what to do later
 
 
 def test_a_night_key_must_replace_a_spoken_key(tmp_path: Path) -> None:

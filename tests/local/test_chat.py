@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.local import wav
+from skill.local import dialogs, wav
 from skill.local.chat import Chat, Options
 from skill.local.speaker import INSTALL_HINT, Speaker, VoiceStatus, probe
 
@@ -44,6 +44,29 @@ def test_jsonl_is_one_object_per_request_turn_and_bad_input_loses_nothing() -> N
     assert causes["intent"] == "CausesIntent"
     assert "nothing heard" in done.stderr and "unknown command /bogus" in done.stderr
     assert "never read" not in done.stdout
+
+
+def _keys(record: dict) -> list[str]:
+    return dialogs.spoken_keys(record["ssml"])
+
+
+def test_chat_triage_unsure_is_never_reassured_and_a_warning_sticks_to_the_goodbye() -> None:
+    lines = ["should I see a doctor", "I don't know", "/new",
+             "should I see a doctor", *["no"] * 6, "/new",
+             "my calf is cramping", "my leg is swollen", "yes", "it's better now", "no", "no"]
+    done = run_cli("chat", "--jsonl", lines=lines)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    unsure = records[1]
+    assert unsure["intent"] == "UnsureIntent"
+    assert "advice.urgent" in _keys(unsure) and "triage.all_clear" not in _keys(unsure)
+    all_no = records[8]
+    assert _keys(all_no)[:2] == ["triage.all_clear", "safety_net"]
+    swollen, resumed, better, _, goodbye = records[10:]
+    assert swollen["slots"] == {"symptom": "swelling"} and "advice.urgent" in _keys(swollen)
+    assert "step.massage" not in _keys(resumed) and "step.heat" not in _keys(resumed)
+    assert "reminder.urgent" in _keys(better)
+    assert _keys(goodbye) == ["reminder.urgent", "goodbye"] and goodbye["end_session"]
 
 
 def test_text_mode_prints_what_is_said_and_when_the_session_ends() -> None:
