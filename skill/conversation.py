@@ -251,6 +251,7 @@ def _raise(state: State, sign: str, lead: tuple[Line, ...] = (), *, offer_steps:
     """A warning sign came up: remember it for the session, say why it matters and what to do
     (at the highest disposition raised so far), keep the emergency net, then offer what is safe."""
     proto = _protocol()
+    asking = state.pending == "redflag"
     signs = state.signs if sign in state.signs else (*state.signs, sign)
     state = replace(state, signs=signs, paused=False, counting=False, unclear=0)
     level = proto.disposition(signs)
@@ -261,6 +262,10 @@ def _raise(state: State, sign: str, lead: tuple[Line, ...] = (), *, offer_steps:
     if level != proto.lowest:
         speech += (EMERGENCY_NET,)
     speech, disclaimed = _disclaim(state, speech)
+    if asking and follow is None:  # mid-questions: go on while an answer could still raise it
+        following = _next_question(state, state.question)
+        if following is not None:
+            return _ask(replace(state, **disclaimed), following, speech)
     if follow is not None:
         lines, pending = follow
         return _reply(state, (*speech, *lines), pending=pending, **disclaimed)
