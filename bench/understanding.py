@@ -63,7 +63,9 @@ def heard(resolution: Any) -> tuple[str, dict[str, str | None]]:
         return LAUNCH, {}
     if resolution.kind == "end":
         return ENDED, {}
-    return resolution.intent, {name: value.value for name, value in resolution.slots.items()}
+    # Alexa's own types (AMAZON.NUMBER) carry no resolution: their value is what is sent.
+    return resolution.intent, {name: value.raw if value.status is None else value.value
+                               for name, value in resolution.slots.items()}
 
 
 def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, Any], list[Row]]:

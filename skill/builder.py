@@ -28,6 +28,7 @@ def routes() -> list[Route | Silent]:
         intent("MedicineIntent", conv.medicine),
         intent("StillCrampingIntent", conv.still_cramping),
         intent("CountIntent", conv.count),
+        intent("GoToStepIntent", conv.go_to_step),
         intent("CrampGoneIntent", conv.cramp_gone),
         intent("CausesIntent", conv.causes),
         intent("PreventionIntent", conv.prevention),

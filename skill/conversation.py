@@ -27,7 +27,6 @@ class State:
     muscle: str | None = None  # the stretch group the steps use
     step: int | None = None  # the relief step last spoken, or None when not guiding
     furthest: int = -1  # the furthest step given this session (its effects are expected)
-    paused: bool = False
     pending: str | None = None  # the question waiting for an answer (a key of QUESTIONS)
     question: int = 0  # which warning-sign question, while pending == "redflag"
     unclear: int = 0  # answers to that question that were neither yes, no nor unsure
@@ -62,7 +61,6 @@ MENU = line("menu")
 MENU_REPROMPT = line("menu_reprompt")
 
 COUNT_START = line("timer.start")
-RELEASE = line("timer.release")
 EASING_QUESTION = line("timer.easing_question")
 EASING_REPROMPT = line("timer.easing_reprompt")
 EASING = line("timer.easing")
@@ -79,14 +77,15 @@ NONE_SAFE = line("relief.none_safe")
 WAITING = line("relief.waiting")
 WAITING_REPROMPT = line("relief.waiting_reprompt")
 STILL_CRAMPING = line("relief.still_cramping")
-NONE_ACTIVE = line("relief.none_active")
 STEPS_DONE = line("relief.steps_done")
 BETTER_NOW = line("relief.better_now")
 BETTER_NOW_REPROMPT = line("relief.better_now_reprompt")
-PAUSED = line("relief.paused")
-PAUSED_REPROMPT = line("relief.paused_reprompt")
+PAUSED = line("relief.paused", "number")
 NOTHING_TO_PAUSE = line("relief.nothing_to_pause")
-NOTHING_TO_RESUME = line("relief.nothing_to_resume")
+WHERE_WERE_YOU = line("relief.where_were_you")
+WHERE_WERE_YOU_REPROMPT = line("relief.where_were_you_reprompt")
+NO_SUCH_STEP = line("relief.no_such_step", "total")
+QUESTIONS_LATER = line("relief.questions_later")
 STEP_HELP = line("relief.step_help", "number", "total")
 OUTSIDE = line("scope.outside")
 PREGNANCY_NOTE = line("scope.pregnancy")
@@ -172,8 +171,6 @@ def _reply(state: State, speech: tuple[Line, ...], **changes: object) -> Reply:
 
 def reprompt_for(state: State) -> tuple[Line, ...]:
     """What to say when the person has been silent, given where the conversation stands."""
-    if state.paused:
-        return (PAUSED_REPROMPT,)
     if state.pending == "redflag":
         return (ANSWER_YES_NO, _question_line(state.question))
     if state.pending:
@@ -212,7 +209,8 @@ def _step_line(state: State, index: int) -> Line:
 def _guide(state: State, index: int, lead: tuple[Line, ...] = (), count: bool | None = None,
            after: tuple[Line, ...] = ()) -> Reply:
     """Speak relief step `index` (or the next one still safe), counting its hold if asked; what
-    is `after` comes once the hold is released, then the question of how it goes."""
+    is `after` comes once the hold is done, then the question of how it goes. A step that can't
+    be timed ends the session with the phrase that brings the person back."""
     target = _next_allowed(state, index)
     if target is None:
         return _no_safe_steps(state, lead)
@@ -220,15 +218,18 @@ def _guide(state: State, index: int, lead: tuple[Line, ...] = (), count: bool | 
         lead = (*lead, SKIPPED)
     step = _protocol().steps[target]
     counted = bool(step.hold) and (step.counted if count is None else count)
-    state = replace(state, step=target, furthest=max(state.furthest, target), paused=False,
-                    counting=counted)
+    state = replace(state, step=target, furthest=max(state.furthest, target), counting=counted)
     body: tuple[Line, ...] = (*lead, _step_line(state, target))
     if counted:
-        body += (COUNT_START, Line(f"count.{step.id}"), RELEASE)
+        body += (COUNT_START, Line(f"count.{step.id}"), Line(f"done.{step.id}"))
     body, disclaimed = _disclaim(state, (*body, *after))
+    following = _next_allowed(state, target + 1)
+    if step.ends_session and following is not None:
+        speech = (*body, Line(f"comeback.{step.id}")(next=following + 1))
+        return Reply(replace(state, pending=None, **disclaimed), speech, end=True, shows=target)
     if counted:
         reply = _reply(state, (*body, EASING_QUESTION), pending="easing", **disclaimed)
-    elif _next_allowed(state, target + 1) is None:
+    elif following is None:
         reply = _reply(state, (*body, STEPS_DONE, BETTER_NOW), pending="better_now", **disclaimed)
     else:
         reply = _reply(state, (*body, READY_NEXT), pending="ready_next", **disclaimed)
@@ -242,8 +243,7 @@ def _no_safe_steps(state: State, lead: tuple[Line, ...] = ()) -> Reply:
 
 
 def _steps_done(state: State, lead: tuple[Line, ...] = ()) -> Reply:
-    return _reply(state, (*lead, STEPS_DONE, BETTER_NOW), pending="better_now", paused=False,
-                  counting=False)
+    return _reply(state, (*lead, STEPS_DONE, BETTER_NOW), pending="better_now", counting=False)
 
 
 def _raise(state: State, sign: str, lead: tuple[Line, ...] = (), *, offer_steps: bool = True,
@@ -253,7 +253,7 @@ def _raise(state: State, sign: str, lead: tuple[Line, ...] = (), *, offer_steps:
     proto = _protocol()
     asking = state.pending == "redflag"
     signs = state.signs if sign in state.signs else (*state.signs, sign)
-    state = replace(state, signs=signs, paused=False, counting=False, unclear=0)
+    state = replace(state, signs=signs, counting=False, unclear=0)
     level = proto.disposition(signs)
     reason = Line(f"sign.{sign}")
     if level in proto.ends_session:
@@ -346,7 +346,7 @@ def _end_of_questions(state: State) -> Reply:
 
 
 def _menu(state: State, lead: tuple[Line, ...] = ()) -> Reply:
-    return _reply(state, (*lead, MENU), pending=None, step=None, paused=False, counting=False)
+    return _reply(state, (*lead, MENU), pending=None, step=None, counting=False)
 
 
 def _holds_question(event: Event) -> Event:
@@ -412,11 +412,12 @@ def relief(state: State, slots: Slots) -> Reply:
             return _raise(state, meaning.in_pregnancy, offer_steps=False)
         speech, disclaimed = _disclaim(state, (OUTSIDE,))
         return _reply(state, (*speech, ANYTHING_ELSE), pending="anything_else", step=None,
-                      counting=False, paused=False, **disclaimed)
+                      counting=False, **disclaimed)
     after = (OTHER_MUSCLE,) if meaning.offer_others else ()
     if state.pregnant:
         after += (PREGNANCY_NOTE,)
-    return _guide(replace(state, muscle=meaning.stretch), 0, after=after)
+    lead = (QUESTIONS_LATER,) if state.pending == "redflag" else ()
+    return _guide(replace(state, muscle=meaning.stretch), 0, lead, after=after)
 
 
 def pregnancy(state: State, slots: Slots) -> Reply:
@@ -443,11 +444,16 @@ def new_medicine(state: State, slots: Slots) -> Reply:
     return _raise(state, _protocol().situations["medicine_is_new"])
 
 
+def _where_were_you(state: State) -> Reply:
+    """A step command with no place known (a new session, after a pause): ask for the step."""
+    return _reply(state, (WHERE_WERE_YOU,), pending="which_step", step=None, counting=False)
+
+
 @_holds_question
 def next_step(state: State, slots: Slots) -> Reply:
     """Move on to the next relief step."""
     if state.step is None:
-        return _menu(state, (NONE_ACTIVE,))
+        return _where_were_you(state)
     if _next_allowed(state, state.step + 1) is None:
         return _steps_done(state)
     return _guide(state, state.step + 1)
@@ -457,7 +463,7 @@ def next_step(state: State, slots: Slots) -> Reply:
 def previous_step(state: State, slots: Slots) -> Reply:
     """Go back one relief step (the last one still safe)."""
     if state.step is None:
-        return _menu(state, (NONE_ACTIVE,))
+        return _where_were_you(state)
     earlier = [i for i in range(state.step) if _allowed(state, i)]
     if not earlier:
         return _guide(state, state.step, (FIRST_STEP,))
@@ -482,25 +488,40 @@ def start_over(state: State, slots: Slots) -> Reply:
 
 @_holds_question
 def pause(state: State, slots: Slots) -> Reply:
-    """Wait, keeping the place in the steps."""
+    """Wait: honestly, by closing the session (Alexa would close it after ~16 s of silence
+    anyway) and saying the phrase that brings the person back to this step."""
     if state.step is None:
         return _menu(state, (NOTHING_TO_PAUSE,))
-    return _reply(state, (PAUSED,), paused=True)
+    speech: tuple[Line, ...] = (PAUSED(number=state.step + 1),)
+    if (level := disposition(state)) != _protocol().lowest:
+        speech = (reminder(level), *speech)
+    return Reply(replace(state, pending=None), speech, end=True)
 
 
 @_holds_question
 def resume(state: State, slots: Slots) -> Reply:
-    """Pick up the steps where they were left."""
+    """Pick up the steps where they were left (or ask where, when no place is known)."""
     if state.step is None:
-        return _menu(state, (NOTHING_TO_RESUME,))
+        return _where_were_you(state)
     return _guide(state, state.step, (RESUMING(number=state.step + 1),), count=state.counting)
+
+
+@_holds_question
+def go_to_step(state: State, slots: Slots) -> Reply:
+    """"Step two": the place said is the place, in this session or a new one (the phrase that
+    pause and the untimed steps give for coming back)."""
+    total = len(_protocol().steps)
+    number = slots.get("number") or ""
+    if not number.isdigit() or not 1 <= int(number) <= total:
+        return _reply(state, (NO_SUCH_STEP(total=total),), pending="which_step", step=None)
+    return _guide(state, int(number) - 1, (RESUMING(number=number),))
 
 
 @_holds_question
 def count(state: State, slots: Slots) -> Reply:
     """Count the current step's hold out loud ("count for me", "time it")."""
     if state.step is None:
-        return _menu(state, (NONE_ACTIVE,))
+        return _where_were_you(state)
     if not _protocol().steps[state.step].hold:
         return _reply(state, (NOTHING_TO_COUNT, *reprompt_for(state)))
     return _guide(state, state.step, count=True)
@@ -519,7 +540,7 @@ def cramp_gone(state: State, slots: Slots) -> Reply:
     if state.pending == "redflag":
         return _ask(state, state.question, (GONE_MID_QUESTIONS,), unclear=state.unclear)
     return _reply(state, (GONE, reminder(disposition(state)), OFFER_PREVENTION),
-                  pending="prevention", step=None, paused=False, counting=False)
+                  pending="prevention", step=None, counting=False)
 
 
 def still_cramping(state: State, slots: Slots) -> Reply:
@@ -685,6 +706,7 @@ class Question(NamedTuple):
 # The questions (warning signs aside): pending name -> reprompt, on yes, on no, on unsure.
 QUESTIONS: dict[str, Question] = {
     "have_cramp": Question((WELCOME_REPROMPT,), relief, home, relief),
+    "which_step": Question((WHERE_WERE_YOU_REPROMPT,), relief, anything_else, relief),
     "ready_next": Question((READY_NEXT_REPROMPT,), next_step, wait, wait),
     "easing": Question((EASING_REPROMPT,), easing, still_cramping, still_cramping),
     "better_now": Question((BETTER_NOW_REPROMPT,), cramp_gone, persistent_pain, persistent_pain),

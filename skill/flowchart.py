@@ -69,6 +69,8 @@ def page(clinical: Protocol, catalog: Catalog) -> str:
     out += ["", "## Relief steps", "", "```mermaid", "flowchart LR"]
     for i, step in enumerate(clinical.steps):
         hold = f", hold {step.hold}s{' counted' if step.counted else ''}" if step.hold else ""
+        if step.ends_session:
+            hold += ", untimed: the session ends with a phrase to come back"
         out.append(f'  r{i}["{i + 1}. {step.id}{hold}"]')
         if i:
             out.append(f"  r{i - 1} --> r{i}")

@@ -46,6 +46,7 @@ class Step:
     counted: bool  # counted out loud without being asked
     icon: str
     by_muscle: bool  # the words depend on the muscle (step.<id>.<stretch>)
+    ends_session: bool  # untimed: the session ends, with the phrase that brings the person back
     ruled_out_by: frozenset[str]
     expected: frozenset[str]  # signs this step itself can cause: not alarms once it was given
 
@@ -135,11 +136,15 @@ class Protocol:
             else:
                 names += [f"step.{step.id}", f"screen.{step.id}"]
             if step.hold:
-                names.append(f"count.{step.id}")
+                names += [f"count.{step.id}", f"done.{step.id}"]
             names += [f"expected.{sign}" for sign in step.expected]
         names += [f"question.{q.id}" for q in self.questions]
         names += [f"sign.{s}" for s in self.signs]
-        return dict.fromkeys(names, frozenset())
+        keys = dict.fromkeys(names, frozenset())
+        for step in self.steps:
+            if step.ends_session:  # "... ask Cramp Coach for step {next}"
+                keys[f"comeback.{step.id}"] = frozenset({"next"})
+        return keys
 
     def check_content(self, catalog: Catalog) -> None:
         """ContentError unless the responses say everything this protocol needs, and every
@@ -281,11 +286,14 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
             raise fail("hold must be whole seconds from 0 to 120", "steps", i, "hold")
         if item.get("counted") and not hold:
             raise fail("a counted step needs a hold", "steps", i, "counted")
+        if item.get("ends_session") and hold:
+            raise fail("a timed step is counted, not left to the person", "steps", i,
+                       "ends_session")
         if item.get("icon") not in ICONS:
             raise fail(f"icon must be one the screen draws: {ICONS}", "steps", i, "icon")
         seen.add(sid)
         steps.append(Step(sid, hold, item.get("counted") is True, item["icon"],
-                          item.get("by_muscle") is True,
+                          item.get("by_muscle") is True, item.get("ends_session") is True,
                           sign_list(item.get("ruled_out_by", []), "steps", i, "ruled_out_by"),
                           sign_list(item.get("expected", []), "steps", i, "expected")))
 

@@ -165,6 +165,9 @@ def test_every_step_of_every_stretch_is_reachable_in_order() -> None:
         state = _run(conv.State(), "CrampReliefIntent", {"muscle": muscle}).state
         assert state.step == 0 and state.muscle == meaning.stretch
         for step in range(1, len(PROTOCOL.steps)):
-            state = _run(state, "AMAZON.NextIntent", {}).state
+            reply = _run(state, "AMAZON.NextIntent", {})
+            state = reply.state
             assert state.step == step
-        assert state.pending == "better_now"
+            assert reply.end == PROTOCOL.steps[step].ends_session  # untimed: a way back instead
+        assert state.pending == "easing"  # the last hold is counted, then...
+        assert _run(state, "AMAZON.YesIntent", {}).state.pending == "better_now"

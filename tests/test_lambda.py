@@ -48,7 +48,7 @@ def test_help_comes_within_the_first_sentence_of_a_one_shot_request() -> None:
     assert len(first.split()) <= 12
     keys = dialogs.spoken_keys(raw["response"]["outputSpeech"]["ssml"])
     assert keys[0] == "step.stretch.calf"
-    assert keys.index("disclaimer") > keys.index("timer.release")  # never inside the counted hold
+    assert keys.index("disclaimer") > keys.index("done.stretch")  # never inside the counted hold
     assert '<break time="' in raw["response"]["outputSpeech"]["ssml"]  # time to act
 
 

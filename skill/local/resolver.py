@@ -291,6 +291,7 @@ class Resolver:
         self._floor = _uncalibrated(threshold)  # the combined score the threshold stands for
         self.invocation = tuple(words(lm.get("invocationName", "")))
         self._types = {t["name"]: _slot_type(t) for t in lm.get("types", [])}
+        self._types[NUMBER] = _slot_type(_SPOKEN_NUMBER_TYPE)  # heard as words, sent as digits
         self._slot_types: dict[str, dict[str, str]] = {
             intent["name"]: {s["name"]: s["type"] for s in intent.get("slots", [])}
             for intent in lm.get("intents", [])
@@ -697,8 +698,7 @@ class Resolver:
                              if sp.type == type_name and (sp.raw, sp.type) not in taken), None)
                 if span is not None:
                     taken.add((span.raw, span.type))
-                    slots[slot] = SlotValue(span.raw, span.value.name, span.value.id,
-                                            "ER_SUCCESS_MATCH", type_name)
+                    slots[slot] = _resolved(span.raw, span.value, type_name)
         unfilled = tuple(s for s in declared if s not in slots)
         return Resolution("intent", intent, slots, round(min(score, 1.0), 3), unfilled, sample)
 
@@ -728,20 +728,17 @@ class Resolver:
                 elif len(of_type) == len(at):
                     span = of_type[ordinal]
             remaining.remove(span)
-            slots[slot] = SlotValue(span.raw, span.value.name, span.value.id,
-                                    "ER_SUCCESS_MATCH", type_name)
+            slots[slot] = _resolved(span.raw, span.value, type_name)
         return slots
 
     def _slot_value(self, type_name: str, raw: str) -> tuple[SlotValue, int]:
         """The slot value for captured words, and how many of them the value leaves unexplained."""
         slot_type = self._types.get(type_name)
-        if slot_type is None:  # one of Alexa's own types: no entity resolution
-            return SlotValue(raw, None, None, None, type_name), 0
-        phrase, extra = _known_phrase(slot_type, raw)
-        if phrase is None:
-            return SlotValue(raw, None, None, "ER_SUCCESS_NO_MATCH", type_name), 0
-        value = slot_type.phrases[phrase]
-        return SlotValue(raw, value.name, value.id, "ER_SUCCESS_MATCH", type_name), extra
+        phrase, extra = _known_phrase(slot_type, raw) if slot_type else (None, 0)
+        if phrase is None:  # Alexa's own types have no entity resolution
+            status = None if type_name.startswith("AMAZON.") else "ER_SUCCESS_NO_MATCH"
+            return SlotValue(raw, None, None, status, type_name), 0
+        return _resolved(raw, slot_type.phrases[phrase], type_name), extra
 
     def _spans(self, tokens: list[str]) -> list[_Span]:
         """Known slot values in `tokens`, left to right, longest first."""
@@ -940,6 +937,18 @@ def _find(tokens: Sequence[str], needle: Sequence[str]) -> int:
 
 _STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
 _NUMBER_STEMS = frozenset(stem(w) for w in NUMBER_WORDS)
+NUMBER = "AMAZON.NUMBER"
+_SPOKEN_NUMBER_TYPE = {"name": NUMBER, "values": [
+    {"name": {"value": str(n), "synonyms": [word]}} for n, word in enumerate((
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"))]}
+
+
+def _resolved(raw: str, value: _Value, type_name: str) -> SlotValue:
+    """A slot filled with a known value: entity-resolved for our types; for Alexa's own
+    (AMAZON.NUMBER), the value itself as Alexa sends it ("3" for "three"), with no resolution."""
+    if type_name.startswith("AMAZON."):
+        return SlotValue(value.name, None, None, None, type_name)
+    return SlotValue(raw, value.name, value.id, "ER_SUCCESS_MATCH", type_name)
 
 
 def _features(stems: Sequence[str]) -> set[str]:
