@@ -33,6 +33,7 @@ class State:
     counting: bool = False  # the current step's hold is being counted out loud
     signs: tuple[str, ...] = ()  # warning signs raised this session: they stick
     pregnant: bool = False
+    offered: tuple[str, ...] = ()  # offers made or topics given this session: never twice
     disclaimed: bool = False  # the "not a clinician" notice has been given this session
     last: tuple[Line, ...] = ()  # what was last said, for Repeat
     turn: int = 0  # counts requests; picks among phrasing variants
@@ -340,9 +341,23 @@ def _end_of_questions(state: State) -> Reply:
     all-clear but the advice again."""
     level = disposition(state)
     if level == _protocol().lowest:
-        return _reply(state, (ALL_CLEAR, SAFETY_NET, OFFER_PREVENTION), pending="prevention")
+        return _offer(_given(state, "checks"), "prevention", (ALL_CLEAR, SAFETY_NET))
     return _reply(state, (QUESTIONS_DONE, reminder(level), ANYTHING_ELSE),
                   pending="anything_else")
+
+
+def _offer(state: State, name: str, lead: tuple[Line, ...] = (), **changes: object) -> Reply:
+    """Offer `name` (a key of OFFERS) unless it was offered or given this session; then close
+    with "anything else?" instead, so nothing is offered twice and every "no" can end."""
+    if name in state.offered:
+        return _reply(state, (*lead, ANYTHING_ELSE), pending="anything_else", **changes)
+    return _reply(state, (*lead, OFFERS[name]), pending=name,
+                  offered=(*state.offered, name), **changes)
+
+
+def _given(state: State, name: str) -> State:
+    """Remember that topic `name` was given, so it is not offered afterwards."""
+    return state if name in state.offered else replace(state, offered=(*state.offered, name))
 
 
 def _menu(state: State, lead: tuple[Line, ...] = ()) -> Reply:
@@ -539,8 +554,8 @@ def cramp_gone(state: State, slots: Slots) -> Reply:
     """The cramp has let go: end guidance kindly, with the safety net or the advice given."""
     if state.pending == "redflag":
         return _ask(state, state.question, (GONE_MID_QUESTIONS,), unclear=state.unclear)
-    return _reply(state, (GONE, reminder(disposition(state)), OFFER_PREVENTION),
-                  pending="prevention", step=None, counting=False)
+    return _offer(state, "prevention", (GONE, reminder(disposition(state))), step=None,
+                  counting=False)
 
 
 def still_cramping(state: State, slots: Slots) -> Reply:
@@ -561,35 +576,31 @@ def causes(state: State, slots: Slots) -> Reply:
     if state.pending == "redflag":
         return _ask(state, state.question, (CAUSES, BACK_TO_QUESTION), unclear=state.unclear)
     body, disclaimed = _disclaim(state, (CAUSES,))
-    return _reply(state, (*body, OFFER_DETAILS), pending="more_causes", **disclaimed)
+    return _offer(replace(state, **disclaimed), "more_causes", body)
 
 
 def cause_details(state: State, slots: Slots) -> Reply:
-    return _reply(state, (CAUSE_DETAILS, MEDICATION_NOTE, OFFER_WHEN), pending="when_common")
+    """The causes in detail; then, at most one offer more (offers go two deep at most)."""
+    return _offer(state, "when_common", (CAUSE_DETAILS, MEDICATION_NOTE))
 
 
 def when_common(state: State, slots: Slots) -> Reply:
-    return _reply(state, (WHEN_COMMON, OFFER_PREVENTION), pending="prevention")
-
-
-def offer_when(state: State, slots: Slots) -> Reply:
-    return _reply(state, (OFFER_WHEN,), pending="when_common")
-
-
-def offer_prevention(state: State, slots: Slots) -> Reply:
-    return _reply(state, (OFFER_PREVENTION,), pending="prevention")
+    return _reply(_given(state, "when_common"), (WHEN_COMMON, ANYTHING_ELSE),
+                  pending="anything_else")
 
 
 def prevention(state: State, slots: Slots) -> Reply:
     """How to keep cramps from coming back."""
     if state.pending == "redflag":
         return _ask(state, state.question, (PREVENTION, BACK_TO_QUESTION), unclear=state.unclear)
+    state = _given(state, "prevention")
     body, disclaimed = _disclaim(state, (PREVENTION,))
-    return _reply(state, (*body, OFFER_CHECKS), pending="checks", **disclaimed)
+    return _offer(replace(state, **disclaimed), "checks", body)
 
 
 def checks(state: State, slots: Slots) -> Reply:
     """Start the warning-sign questions, one at a time (or go on with the one waiting)."""
+    state = _given(state, "checks")
     if state.pending == "redflag":
         return _ask(state, state.question, unclear=state.unclear)
     first = _next_question(state, 0)
@@ -639,6 +650,8 @@ def help_(state: State, slots: Slots) -> Reply:
     if state.step is not None:
         where = STEP_HELP(number=state.step + 1, total=len(_protocol().steps))
         return _reply(state, (where, *reprompt_for(state)))
+    if state.pending in QUESTIONS:  # the question waiting is still the one to answer
+        return _reply(state, (HELP, *QUESTIONS[state.pending].reprompt))
     return _reply(state, (HELP, HELP_REPROMPT), pending=None)
 
 
@@ -705,13 +718,14 @@ class Question(NamedTuple):
 
 # The questions (warning signs aside): pending name -> reprompt, on yes, on no, on unsure.
 QUESTIONS: dict[str, Question] = {
-    "have_cramp": Question((WELCOME_REPROMPT,), relief, home, relief),
+    "have_cramp": Question((WELCOME_REPROMPT,), relief, anything_else, relief),
     "which_step": Question((WHERE_WERE_YOU_REPROMPT,), relief, anything_else, relief),
     "ready_next": Question((READY_NEXT_REPROMPT,), next_step, wait, wait),
     "easing": Question((EASING_REPROMPT,), easing, still_cramping, still_cramping),
     "better_now": Question((BETTER_NOW_REPROMPT,), cramp_gone, persistent_pain, persistent_pain),
-    "more_causes": Question((OFFER_DETAILS_REPROMPT,), cause_details, offer_when, cause_details),
-    "when_common": Question((OFFER_WHEN_REPROMPT,), when_common, offer_prevention, when_common),
+    "more_causes": Question((OFFER_DETAILS_REPROMPT,), cause_details, anything_else,
+                            cause_details),
+    "when_common": Question((OFFER_WHEN_REPROMPT,), when_common, anything_else, when_common),
     "prevention": Question((OFFER_PREVENTION_REPROMPT,), prevention, anything_else, prevention),
     "checks": Question((OFFER_CHECKS_REPROMPT,), checks, anything_else, checks),
     "continue_relief": Question((OFFER_CONTINUE_REPROMPT,), continue_relief, anything_else,
@@ -719,4 +733,13 @@ QUESTIONS: dict[str, Question] = {
     "new_medicine": Question((ASK_NEW_MEDICINE_REPROMPT,), new_medicine, anything_else,
                              new_medicine),
     "anything_else": Question((ANYTHING_ELSE_REPROMPT,), what_next, stop, what_next),
+}
+
+
+# What can be offered (a pending name of QUESTIONS -> the offer), each at most once a session.
+OFFERS = {
+    "more_causes": OFFER_DETAILS,
+    "when_common": OFFER_WHEN,
+    "prevention": OFFER_PREVENTION,
+    "checks": OFFER_CHECKS,
 }

@@ -36,6 +36,8 @@ def load(attributes: Mapping[str, Any] | None, session_id: str | None = None) ->
         signs=tuple(dict.fromkeys(s for s in signs if s in proto.signs))
         if isinstance(signs, list) else (),
         pregnant=a.get("pregnant") is True,
+        offered=tuple(dict.fromkeys(o for o in offered if o in conv.OFFERS))
+        if isinstance(offered := a.get("offered"), list) else (),
         disclaimed=a.get("disclaimed") is True,
         last=_lines(a.get("last")),
         turn=_count(a.get("turn"), None, 0),
@@ -54,6 +56,7 @@ def dump(state: conv.State) -> dict[str, Any]:
         "unclear": state.unclear,
         "signs": list(state.signs),
         "pregnant": state.pregnant,
+        "offered": list(state.offered),
         "disclaimed": state.disclaimed,
         "last": [[ln.key, dict(ln.values)] for ln in state.last],
         "turn": state.turn + 1,
