@@ -364,17 +364,13 @@ def _menu(state: State, lead: tuple[Line, ...] = ()) -> Reply:
     return _reply(state, (*lead, MENU), pending=None, step=None, counting=False)
 
 
-def _holds_question(event: Event) -> Event:
-    """While a warning-sign question waits, anything that is not an answer is unclear."""
-
-    def guarded(state: State, slots: Slots) -> Reply:
-        if state.pending == "redflag":
-            return _unclear(state)
-        return event(state, slots)
-
-    guarded.__name__ = event.__name__
-    guarded.__doc__ = event.__doc__
-    return guarded
+def respond(event: Event, state: State, slots: Slots) -> Reply:
+    """Run `event` for the request. While a warning-sign question waits, an event that does not
+    answer or handle it (HANDLES_QUESTION) is an unclear answer: the question is asked again, then
+    taken as unsure. The router calls this for every event, so no new intent can drop a question."""
+    if state.pending == "redflag" and event not in HANDLES_QUESTION:
+        return _unclear(state)
+    return event(state, slots)
 
 
 # ---- events ------------------------------------------------------------------------------------
@@ -426,6 +422,8 @@ def relief(state: State, slots: Slots) -> Reply:
         if state.pregnant and meaning.in_pregnancy:
             return _raise(state, meaning.in_pregnancy, offer_steps=False)
         speech, disclaimed = _disclaim(state, (OUTSIDE,))
+        if state.pending == "redflag":  # a word on scope, and the question still waits
+            return _ask(replace(state, **disclaimed), state.question, speech, state.unclear)
         return _reply(state, (*speech, ANYTHING_ELSE), pending="anything_else", step=None,
                       counting=False, **disclaimed)
     after = (OTHER_MUSCLE,) if meaning.offer_others else ()
@@ -440,6 +438,8 @@ def pregnancy(state: State, slots: Slots) -> Reply:
     state = replace(state, pregnant=True)
     if slots.get("muscle"):
         return relief(state, slots)
+    if state.pending == "redflag":
+        return _ask(state, state.question, (PREGNANCY_NOTE,), unclear=state.unclear)
     speech, disclaimed = _disclaim(state, (PREGNANCY_NOTE,))
     if state.step is not None:
         return _reply(state, (*speech, *reprompt_for(state)), **disclaimed)
@@ -449,7 +449,7 @@ def pregnancy(state: State, slots: Slots) -> Reply:
 def medicine(state: State, slots: Slots) -> Reply:
     """A medicine the person takes: never stop it alone; ask whether it is new or changed."""
     situations = _protocol().situations
-    if situations["medicine_is_new"] in state.signs:
+    if situations["medicine_is_new"] in state.signs or state.pending == "redflag":
         return _raise(state, situations["medicine_named"])
     return _raise(state, situations["medicine_named"],
                   follow=((ASK_NEW_MEDICINE,), "new_medicine"))
@@ -464,7 +464,6 @@ def _where_were_you(state: State) -> Reply:
     return _reply(state, (WHERE_WERE_YOU,), pending="which_step", step=None, counting=False)
 
 
-@_holds_question
 def next_step(state: State, slots: Slots) -> Reply:
     """Move on to the next relief step."""
     if state.step is None:
@@ -474,7 +473,6 @@ def next_step(state: State, slots: Slots) -> Reply:
     return _guide(state, state.step + 1)
 
 
-@_holds_question
 def previous_step(state: State, slots: Slots) -> Reply:
     """Go back one relief step (the last one still safe)."""
     if state.step is None:
@@ -487,6 +485,8 @@ def previous_step(state: State, slots: Slots) -> Reply:
 
 def repeat(state: State, slots: Slots) -> Reply:
     """Say the last thing again, keeping the place."""
+    if state.pending == "redflag" and _question_line(state.question) not in state.last:
+        return _ask(state, state.question, unclear=state.unclear)
     if not state.last:
         return _menu(state)
     return _reply(state, state.last)
@@ -501,7 +501,6 @@ def start_over(state: State, slots: Slots) -> Reply:
     return launch(state, slots)
 
 
-@_holds_question
 def pause(state: State, slots: Slots) -> Reply:
     """Wait: honestly, by closing the session (Alexa would close it after ~16 s of silence
     anyway) and saying the phrase that brings the person back to this step."""
@@ -513,7 +512,6 @@ def pause(state: State, slots: Slots) -> Reply:
     return Reply(replace(state, pending=None), speech, end=True)
 
 
-@_holds_question
 def resume(state: State, slots: Slots) -> Reply:
     """Pick up the steps where they were left (or ask where, when no place is known)."""
     if state.step is None:
@@ -521,7 +519,6 @@ def resume(state: State, slots: Slots) -> Reply:
     return _guide(state, state.step, (RESUMING(number=state.step + 1),), count=state.counting)
 
 
-@_holds_question
 def go_to_step(state: State, slots: Slots) -> Reply:
     """"Step two": the place said is the place, in this session or a new one (the phrase that
     pause and the untimed steps give for coming back)."""
@@ -532,7 +529,6 @@ def go_to_step(state: State, slots: Slots) -> Reply:
     return _guide(state, int(number) - 1, (RESUMING(number=number),))
 
 
-@_holds_question
 def count(state: State, slots: Slots) -> Reply:
     """Count the current step's hold out loud ("count for me", "time it")."""
     if state.step is None:
@@ -743,3 +739,10 @@ OFFERS = {
     "prevention": OFFER_PREVENTION,
     "checks": OFFER_CHECKS,
 }
+
+# The events that answer or handle a waiting warning-sign question themselves (see respond()).
+HANDLES_QUESTION = frozenset({
+    launch, emergency, symptom, symptom_denied, relief, pregnancy, medicine, cramp_gone,
+    still_cramping, causes, prevention, checks, yes, no, unsure, help_, repeat, start_over, stop,
+    fallback,
+})

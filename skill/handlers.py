@@ -35,7 +35,7 @@ class Route(AbstractRequestHandler):
         state = read_state(handler_input)
         slots = slot_values(handler_input)
         log.debug("event %s slots %s", self.event.__name__, slots)  # health details: DEBUG only
-        return speak(handler_input, self.event(state, slots))
+        return speak(handler_input, conv.respond(self.event, state, slots))
 
     def __repr__(self) -> str:
         return f"Route({self.intent or self.request_type} -> {self.event.__name__})"

@@ -33,7 +33,7 @@ STEP_KEYS = {f"step.{s.id}" for s in PROTOCOL.steps} | {
 
 
 def _run(state: conv.State, name: str, slots: conv.Slots) -> conv.Reply:
-    reply = EVENTS[name](state, slots)
+    reply = conv.respond(EVENTS[name], state, slots)  # as the router does
     body = CATALOG.render(reply.speech, reply.state.turn)
     ssml.check(ssml.wrap(body))
     if not reply.end:
@@ -139,6 +139,36 @@ def test_nothing_but_an_answer_moves_past_a_question_and_doubt_is_never_a_no(int
         assert reply.state.question == 1, name
         assert conv._question_line(1) in reply.speech or name == "AMAZON.RepeatIntent"
         state = reply.state
+
+
+ANY_SLOTS = st.fixed_dictionaries({
+    "muscle": st.sampled_from(MUSCLES), "symptom": st.sampled_from(SYMPTOMS),
+    "medicine": st.sampled_from([None, "statin"]), "number": st.sampled_from([None, "2", "7"]),
+})
+
+
+# A LaunchRequest always opens a new session, so it never meets a waiting question.
+IN_SESSION = sorted(set(EVENTS) - {"LaunchRequest"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, len(PROTOCOL.questions) - 1), st.sampled_from(IN_SESSION), ANY_SLOTS)
+def test_no_route_drops_or_restarts_a_question_silently(question, name, slots) -> None:
+    # The router guards the waiting question for every event, so this holds for any intent,
+    # including one added later.
+    state = conv.State(pending="redflag", question=question)
+    reply = _run(state, name, slots)
+    said = set(reply.speech)
+    if reply.state.pending == "redflag":
+        # Still asking: the same question or a later one; back to the first only out loud.
+        assert reply.state.question >= question or conv.CHECKS_INTRO.key in {
+            ln.key for ln in reply.speech}, name
+        return
+    # Left the questions: only by ending, by the last answer, by a sign, or saying the cramp
+    # comes first (and the questions after).
+    answered = said & {conv.ALL_CLEAR, conv.QUESTIONS_DONE}
+    assert (reply.end or answered or reply.state.signs != state.signs
+            or conv.QUESTIONS_LATER in said), name
 
 
 def test_all_no_is_the_all_clear_with_its_safety_net() -> None:
