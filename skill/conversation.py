@@ -37,6 +37,7 @@ class State:
     disclaimed: bool = False  # the "not a clinician" notice has been given this session
     last: tuple[Line, ...] = ()  # what was last said, for Repeat
     turn: int = 0  # counts requests; picks among phrasing variants
+    restarted: bool = False  # the session's attributes were of another shape: start afresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,7 @@ FALLBACK = line("fallback")
 FALLBACK_STEPS = line("fallback_steps")
 GOODBYE = line("goodbye")
 ERROR = line("error")
+LOST_PLACE = line("lost_place")
 ERROR_REPROMPT = line("error_reprompt")
 
 # Unclear answers to one warning-sign question before it is taken as unsure (never as no).
@@ -370,7 +372,10 @@ def respond(event: Event, state: State, slots: Slots) -> Reply:
     taken as unsure. The router calls this for every event, so no new intent can drop a question."""
     if state.pending == "redflag" and event not in HANDLES_QUESTION:
         return _unclear(state)
-    return event(state, slots)
+    reply = event(state, slots)
+    if state.restarted:  # one sentence, then this request answered from a fresh start
+        reply = replace(reply, speech=(LOST_PLACE, *reply.speech))
+    return reply
 
 
 # ---- events ------------------------------------------------------------------------------------

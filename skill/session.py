@@ -13,13 +13,21 @@ from .content import DECLARED, Line
 # Session attributes come back from the client on every turn, so nothing read here is trusted:
 # a field of the wrong shape is dropped (its default used) rather than failing the turn.
 _PENDING = {*conv.QUESTIONS, "redflag"}
+# The shape written by dump(). Attributes of another shape (an older deployment mid-session, or
+# tampered ones) restart the conversation politely rather than being half-read.
+VERSION = 2
+MAX_LAST = 16  # lines remembered for Repeat; a longer list is not ours
+MAX_VALUE = 40  # characters in a placeholder value we fill (a step number)
 
 
 def load(attributes: Mapping[str, Any] | None, session_id: str | None = None) -> conv.State:
     """The conversation state carried in `attributes`; a fresh state for a new session."""
+    # Seed the phrasing rotation per session, so two nights don't open with the same words.
+    seed = zlib.crc32((session_id or "").encode()) % 1009
     if not attributes:
-        # Seed the phrasing rotation per session, so two nights don't open with the same words.
-        return conv.State(turn=zlib.crc32((session_id or "").encode()) % 1009)
+        return conv.State(turn=seed)
+    if not isinstance(attributes, Mapping) or attributes.get("v") != VERSION:
+        return conv.State(turn=seed, restarted=True)
     a = attributes
     proto = protocol.default()
     muscle, pending = _text(a.get("muscle")), _text(a.get("pending"))
@@ -47,6 +55,7 @@ def load(attributes: Mapping[str, Any] | None, session_id: str | None = None) ->
 def dump(state: conv.State) -> dict[str, Any]:
     """Session attributes for `state`, advanced by one turn."""
     return {
+        "v": VERSION,
         "muscle": state.muscle,
         "step": state.step,
         "furthest": state.furthest,
@@ -83,7 +92,7 @@ def _text(value: object) -> str | None:
 
 
 def _lines(raw: object) -> tuple[Line, ...]:
-    if not isinstance(raw, list):
+    if not isinstance(raw, list) or len(raw) > MAX_LAST:
         return ()
     clinical = protocol.default().keys()
     lines = []
@@ -92,6 +101,8 @@ def _lines(raw: object) -> tuple[Line, ...]:
             return ()
         key, values = item
         if not isinstance(key, str) or set(values) != DECLARED.get(key, clinical.get(key)):
+            return ()
+        if any(len(str(v)) > MAX_VALUE for v in values.values()):
             return ()
         lines.append(Line(key, tuple(sorted((str(k), str(v)) for k, v in values.items()))))
     return tuple(lines)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from skill import conversation as conv
-from skill import ssml
+from skill import session, ssml
 from skill.builder import build_skill, intent, routes
 from skill.lambda_function import lambda_handler
 from skill.local import dialogs, envelopes
@@ -75,6 +75,28 @@ def test_tampered_session_attributes_are_ignored_not_fatal(attributes: dict[str,
         assert raw["response"]["reprompt"]
 
 
+@pytest.mark.parametrize("attributes", [
+    {"step": 1, "muscle": "calf", "pending": "easing"},  # an older deployment's shape
+    {"v": 1, "step": 1},
+    {"v": session.VERSION + 1, "signs": ["swelling"]},
+    {"v": str(session.VERSION), "step": 1},  # a version of the wrong type
+])
+def test_attributes_of_another_shape_restart_politely_in_one_sentence(attributes) -> None:
+    raw = answer("AMAZON.NextIntent", attributes)
+    keys = dialogs.spoken_keys(raw["response"]["outputSpeech"]["ssml"])
+    assert keys[0] == "lost_place" and "error" not in keys
+    assert raw["response"]["shouldEndSession"] is False
+    assert raw["sessionAttributes"]["v"] == session.VERSION
+
+
+def test_a_huge_repeat_memory_is_not_trusted_and_the_answer_stays_small() -> None:
+    attributes = {"v": session.VERSION, "step": 1, "pending": "easing",
+                  "last": [["relief.resume", {"number": "2"}]] * 10_000}
+    raw = answer("AMAZON.RepeatIntent", attributes)
+    assert len(json.dumps(raw)) < 24_000  # Alexa's limit for a whole response
+    assert len(raw["response"]["outputSpeech"]["ssml"]) < 8_000  # and for its speech
+
+
 def test_a_place_in_the_steps_survives_attributes_as_alexa_echoes_them(simulator) -> None:
     simulator.intent("CrampReliefIntent", {"muscle": "foot"})
     simulator.intent("AMAZON.NextIntent")
@@ -101,7 +123,7 @@ def test_a_failing_handler_gets_an_apology_and_the_place_is_kept(monkeypatch) ->
     table = [intent("CausesIntent", broken), *routes()]
     skill = build_skill(table)
     monkeypatch.setattr(sys.modules["skill.lambda_function"], "SKILL", skill)
-    attributes = {"step": 2, "muscle": "calf", "pending": "ready_next"}
+    attributes = {"v": session.VERSION, "step": 2, "muscle": "calf", "pending": "ready_next"}
     raw = answer("CausesIntent", attributes)
     assert speech_of(raw).startswith("Sorry, something went wrong on my side.")
     assert raw["response"]["shouldEndSession"] is False and raw["response"]["reprompt"]
