@@ -465,7 +465,10 @@ def new_medicine(state: State, slots: Slots) -> Reply:
 
 
 def _where_were_you(state: State) -> Reply:
-    """A step command with no place known (a new session, after a pause): ask for the step."""
+    """A step command with no place known (a new session, after a pause): ask for the step;
+    asked already, start from the top rather than ask again."""
+    if state.pending == "which_step":
+        return _guide(state, 0, (RESTART,))
     return _reply(state, (WHERE_WERE_YOU,), pending="which_step", step=None, counting=False)
 
 
@@ -632,7 +635,7 @@ def no(state: State, slots: Slots) -> Reply:
         return _ask(state, following)
     if state.pending in QUESTIONS:
         return QUESTIONS[state.pending].no(state, slots)
-    return _menu(state, (YES_NO_WITHOUT_QUESTION,))
+    return anything_else(state, slots)  # "no" with nothing asked: a way out, one turn away
 
 
 def unsure(state: State, slots: Slots) -> Reply:
