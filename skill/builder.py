@@ -29,6 +29,7 @@ def routes() -> list[Route | Silent]:
         intent("StillCrampingIntent", conv.still_cramping),
         intent("CountIntent", conv.count),
         intent("GoToStepIntent", conv.go_to_step),
+        intent("HeatOnIntent", conv.came_back),
         intent("CrampGoneIntent", conv.cramp_gone),
         intent("CausesIntent", conv.causes),
         intent("PreventionIntent", conv.prevention),

@@ -537,6 +537,19 @@ def go_to_step(state: State, slots: Slots) -> Reply:
     return _guide(state, int(number) - 1, (RESUMING(number=number),))
 
 
+def came_back(state: State, slots: Slots) -> Reply:
+    """"The heat is on": the step that had to end the session is under way; on to the next."""
+    steps = _protocol().steps
+    untimed = next((i for i, step in enumerate(steps) if step.ends_session), None)
+    if untimed is None:
+        return _where_were_you(state)
+    following = _next_allowed(state, untimed + 1)
+    if following is None:
+        return _steps_done(replace(state, step=untimed, furthest=max(state.furthest, untimed)))
+    return _guide(replace(state, furthest=max(state.furthest, untimed)), following,
+                  (RESUMING(number=following + 1),))
+
+
 def count(state: State, slots: Slots) -> Reply:
     """Count the current step's hold out loud ("count for me", "time it")."""
     if state.step is None:

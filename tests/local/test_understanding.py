@@ -42,6 +42,8 @@ CASES: list[Case] = [
     _c("i'd got up to step two", "GoToStepIntent", number="2"),
     _c("start again from step three please", "GoToStepIntent", number="3"),
     _c("put me on step two", "GoToStepIntent", number="2"),
+    _c("the heat pad is switched on now", "HeatOnIntent"),
+    _c("tell cramp coach the towel is nice and warm on my leg", "HeatOnIntent"),
     # ---- a cramp, now ----
     _c("ow ow my calf is seizing", "CrampReliefIntent", muscle="calf"),
     _c("um my foot is all cramped up", "CrampReliefIntent", muscle="foot"),
