@@ -83,6 +83,7 @@ STEPS_DONE = line("relief.steps_done")
 BETTER_NOW = line("relief.better_now")
 BETTER_NOW_REPROMPT = line("relief.better_now_reprompt")
 PAUSED = line("relief.paused", "number")
+STOPPED = line("relief.stopped")
 NOTHING_TO_PAUSE = line("relief.nothing_to_pause")
 WHERE_WERE_YOU = line("relief.where_were_you")
 WHERE_WERE_YOU_REPROMPT = line("relief.where_were_you_reprompt")
@@ -228,8 +229,13 @@ def _guide(state: State, index: int, lead: tuple[Line, ...] = (), count: bool | 
     body, disclaimed = _disclaim(state, (*body, *after))
     following = _next_allowed(state, target + 1)
     if step.ends_session and following is not None:
-        speech = (*body, Line(f"comeback.{step.id}")(next=following + 1))
-        return Reply(replace(state, pending=None, **disclaimed), speech, end=True, shows=target)
+        # The session ends. A warning can't outlive it (nothing is stored), so after one the
+        # person is not invited back to steps it might rule out: the advice is the last word.
+        level = disposition(state)
+        comeback = (Line(f"comeback.{step.id}")(next=following + 1) if level == _protocol().lowest
+                    else reminder(level))
+        return Reply(replace(state, pending=None, **disclaimed), (*body, comeback), end=True,
+                     shows=target)
     if counted:
         reply = _reply(state, (*body, EASING_QUESTION), pending="easing", **disclaimed)
     elif following is None:
@@ -514,10 +520,10 @@ def pause(state: State, slots: Slots) -> Reply:
     anyway) and saying the phrase that brings the person back to this step."""
     if state.step is None:
         return _menu(state, (NOTHING_TO_PAUSE,))
-    speech: tuple[Line, ...] = (PAUSED(number=state.step + 1),)
-    if (level := disposition(state)) != _protocol().lowest:
-        speech = (reminder(level), *speech)
-    return Reply(replace(state, pending=None), speech, end=True)
+    level = disposition(state)
+    if level != _protocol().lowest:  # a warning would not survive the pause: stop, with advice
+        return Reply(replace(state, pending=None), (STOPPED, reminder(level)), end=True)
+    return Reply(replace(state, pending=None), (PAUSED(number=state.step + 1),), end=True)
 
 
 def resume(state: State, slots: Slots) -> Reply:

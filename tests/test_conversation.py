@@ -57,6 +57,9 @@ def _check_triage(before: conv.State, reply: conv.Reply, name: str) -> None:
         assert not PROTOCOL.steps[step].ruled_out_by & signs, f"{name}: ruled-out step {key}"
     if reply.shows is not None:
         assert not PROTOCOL.steps[reply.shows].ruled_out_by & signs
+    if reply.end and level != PROTOCOL.lowest:
+        # A warning can't outlive the session: nobody is invited back to the steps after one.
+        assert not any(k.startswith("comeback.") or k == conv.PAUSED.key for k in spoken), name
 
 
 @st.composite
