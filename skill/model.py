@@ -14,6 +14,8 @@ SLOT_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Alexa's sample rules: letters, spaces, apostrophes, periods (abbreviations); no digits.
 SAMPLE_TEXT = re.compile(r"[a-zA-Z' .]+")
 INVOCATION = re.compile(r"[a-z][a-z' .]*[a-z]")
+# Words that change nothing in a sample, for spotting near-duplicates across intents.
+FILLERS = frozenset({"please", "um", "uh", "er", "oh", "okay", "ok", "well", "alexa"})
 INVOCATION_BANNED = {"alexa", "amazon", "echo", "skill", "app", "launch", "ask", "tell", "open",
                      "load", "begin", "enable"}
 
@@ -104,6 +106,7 @@ def _parse(raw: dict[str, Any], locale: str, text: str, path: Path) -> Model:
 
     intents: dict[str, Intent] = {}
     owner: dict[str, str] = {}
+    templates: dict[str, str] = {}
     for item in language["intents"]:
         name = item["name"]
         if name in intents:
@@ -126,7 +129,19 @@ def _parse(raw: dict[str, Any], locale: str, text: str, path: Path) -> Model:
             if folded in owner:
                 raise fail(f"sample {sample!r} is in both {owner[folded]} and {name}", sample)
             owner[folded] = name
+            near = _template(sample)
+            if templates.get(near, name) != name:
+                raise fail(f"sample {sample!r} of {name} is a near-duplicate of one in "
+                           f"{templates[near]} (the same words around its slots)", sample)
+            templates[near] = name
         if unused := set(slots) - used:
             raise fail(f"intent {name}: slot(s) {sorted(unused)} appear in no sample", f'"{name}"')
         intents[name] = Intent(name, slots, samples)
     return Model(locale, invocation, intents, types, raw)
+
+
+def _template(sample: str) -> str:
+    """A sample with its slots blanked, apostrophes and fillers dropped: two intents with the
+    same template would fight over the same words (Alexa warns of that, and guesses)."""
+    text = SLOT_REF.sub(" {} ", sample.lower()).replace("'", "")
+    return " ".join(w for w in re.sub(r"[^a-z{} ]", " ", text).split() if w not in FILLERS)

@@ -221,6 +221,8 @@ def _intent(language: dict, name: str) -> dict:
          "characters Alexa refuses"),
         (lambda lm: _intent(lm, "PreventionIntent")["samples"].append(
             _intent(lm, "CausesIntent")["samples"][0].upper()), "is in both"),
+        (lambda lm: _intent(lm, "SymptomReportIntent")["samples"].append(
+            "okay my {symptom} is cramping"), "near-duplicate"),
         (lambda lm: lm.update(invocationName="cramps"), "two or more lower-case words"),
         (lambda lm: lm.update(invocationName="Cramp Coach"), "two or more lower-case words"),
         (lambda lm: lm.update(invocationName="cramp coach skill"), "must not contain"),
