@@ -32,6 +32,7 @@ class State:
     unclear: int = 0  # answers to that question that were neither yes, no nor unsure
     counting: bool = False  # the current step's hold is being counted out loud
     signs: tuple[str, ...] = ()  # warning signs raised this session: they stick
+    denied: tuple[str, ...] = ()  # signs said not to be there: their questions are not asked
     pregnant: bool = False
     offered: tuple[str, ...] = ()  # offers made or topics given this session: never twice
     disclaimed: bool = False  # the "not a clinician" notice has been given this session
@@ -320,7 +321,7 @@ def _next_question(state: State, start: int) -> int | None:
     now = proto.rank(disposition(state))
     for i in range(start, len(proto.questions)):
         covers = proto.questions[i].covers
-        if set(covers) <= set(state.signs):
+        if set(covers) <= {*state.signs, *state.denied}:
             continue
         if proto.rank(proto.signs[covers[0]].disposition) > now:
             return i
@@ -411,8 +412,14 @@ def symptom(state: State, slots: Slots) -> Reply:
 def symptom_denied(state: State, slots: Slots) -> Reply:
     """"No swelling": raises nothing; an answer when it is what the question asks about."""
     sign = _symptom_sign(slots)
+    if sign not in state.signs and sign not in state.denied:  # a raised sign is never undone
+        state = replace(state, denied=(*state.denied, sign))
     if state.pending == "redflag" and sign in _protocol().questions[state.question].covers:
         return no(state, slots)
+    if state.pending == "checks":  # asked whether to check the signs, and already at it
+        return checks(state, slots)
+    if state.pending is None and state.step is None and "checks" not in state.offered:
+        return _offer(state, "checks", (NOTED,))  # talking warning signs: offer to go through them
     return _reply(state, (NOTED, *reprompt_for(state)))
 
 
@@ -631,7 +638,7 @@ def checks(state: State, slots: Slots) -> Reply:
         speech = (ALREADY_ADVISED, reminder(disposition(state)), ANYTHING_ELSE)
         return _reply(state, speech, pending="anything_else")
     remaining = sum(1 for q in _protocol().questions[first:]
-                    if not set(q.covers) <= set(state.signs))
+                    if not set(q.covers) <= {*state.signs, *state.denied})
     intro, disclaimed = _disclaim(state, (CHECKS_INTRO(count=remaining),))
     return _ask(replace(state, **disclaimed), first, intro)
 

@@ -43,6 +43,8 @@ def load(attributes: Mapping[str, Any] | None, session_id: str | None = None) ->
         # A warning must survive anything: unknown entries are dropped, known ones always kept.
         signs=tuple(dict.fromkeys(s for s in signs if s in proto.signs))
         if isinstance(signs, list) else (),
+        denied=tuple(dict.fromkeys(s for s in denied if s in proto.signs))
+        if isinstance(denied := a.get("denied"), list) else (),
         pregnant=a.get("pregnant") is True,
         offered=tuple(dict.fromkeys(o for o in offered if o in conv.OFFERS))
         if isinstance(offered := a.get("offered"), list) else (),
@@ -64,6 +66,7 @@ def dump(state: conv.State) -> dict[str, Any]:
         "question": state.question,
         "unclear": state.unclear,
         "signs": list(state.signs),
+        "denied": list(state.denied),
         "pregnant": state.pregnant,
         "offered": list(state.offered),
         "disclaimed": state.disclaimed,
