@@ -290,7 +290,7 @@ def _screened(slots: Slots, name: str) -> str | None:
     proto = _protocol()
     found = [s for s in (proto.screen(w) for w in (slots.get(name), slots.get(name + HEARD)) if w)
              if s]
-    return max(found, key=lambda s: proto.rank(proto.signs[s].disposition), default=None)
+    return proto.most_serious(found)
 
 
 def _symptom_sign(slots: Slots) -> str:
@@ -299,9 +299,7 @@ def _symptom_sign(slots: Slots) -> str:
     proto = _protocol()
     found = [s for s in (proto.symptoms.get(slots.get("symptom") or ""),
                          _screened(slots, "symptom")) if s]
-    if not found:
-        return proto.situations["unknown_symptom"]
-    return max(found, key=lambda s: proto.rank(proto.signs[s].disposition))
+    return proto.most_serious(found) or proto.situations["unknown_symptom"]
 
 
 def _expected(state: State, sign: str) -> bool:

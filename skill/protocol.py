@@ -104,6 +104,10 @@ class Protocol:
         found = [self.signs[s].disposition for s in signs if s in self.signs]
         return max(found, key=self.rank, default=self.lowest)
 
+    def most_serious(self, signs: Iterable[str]) -> str | None:
+        """The sign among `signs` with the highest disposition (None for none)."""
+        return max(signs, key=lambda s: self.rank(self.signs[s].disposition), default=None)
+
     def stretches(self) -> frozenset[str]:
         return self._stretches
 
@@ -117,7 +121,7 @@ class Protocol:
         words = " " + " ".join(heard.lower().replace("'", " ").split()) + " "
         hits = [sign for sign, needles in self.screen_words.items()
                 if any(f" {needle} " in words for needle in needles)]
-        return max(hits, key=lambda s: self.rank(self.signs[s].disposition), default=None)
+        return self.most_serious(hits)
 
     def keys(self) -> Mapping[str, frozenset[str]]:
         """Every content key the protocol needs spoken or shown (no placeholders)."""

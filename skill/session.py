@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from typing import Any
 
 from . import conversation as conv
@@ -31,7 +31,6 @@ def load(attributes: Mapping[str, Any] | None, session_id: str | None = None) ->
     a = attributes
     proto = protocol.default()
     muscle, pending = _text(a.get("muscle")), _text(a.get("pending"))
-    signs = a.get("signs")
     return conv.State(
         muscle=muscle if muscle in proto.stretches() else None,
         step=_index(a.get("step"), len(proto.steps)),
@@ -41,13 +40,10 @@ def load(attributes: Mapping[str, Any] | None, session_id: str | None = None) ->
         question=_count(a.get("question"), len(proto.questions) - 1, 0),
         unclear=_count(a.get("unclear"), conv.UNCLEAR_LIMIT, 0),
         # A warning must survive anything: unknown entries are dropped, known ones always kept.
-        signs=tuple(dict.fromkeys(s for s in signs if s in proto.signs))
-        if isinstance(signs, list) else (),
-        denied=tuple(dict.fromkeys(s for s in denied if s in proto.signs))
-        if isinstance(denied := a.get("denied"), list) else (),
+        signs=_known(a.get("signs"), proto.signs),
+        denied=_known(a.get("denied"), proto.signs),
         pregnant=a.get("pregnant") is True,
-        offered=tuple(dict.fromkeys(o for o in offered if o in conv.OFFERS))
-        if isinstance(offered := a.get("offered"), list) else (),
+        offered=_known(a.get("offered"), conv.OFFERS),
         disclaimed=a.get("disclaimed") is True,
         last=_lines(a.get("last")),
         turn=_count(a.get("turn"), None, 0),
@@ -88,6 +84,13 @@ def _count(value: object, top: int | None, default: int) -> int:
     if _is_int(value) and default <= value and (top is None or value <= top):  # type: ignore
         return value  # type: ignore[return-value]
     return default
+
+
+def _known(raw: object, allowed: Container[str]) -> tuple[str, ...]:
+    """The entries of a stored list that are among `allowed`, once each, in order."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(dict.fromkeys(x for x in raw if isinstance(x, str) and x in allowed))
 
 
 def _text(value: object) -> str | None:
