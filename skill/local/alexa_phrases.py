@@ -47,8 +47,8 @@ EXIT_PHRASES: tuple[str, ...] = ("exit", "exit skill", "exit the skill")
 
 # Words Alexa accepts in front of an invocation name to start a skill with no request.
 LAUNCH_VERBS: tuple[str, ...] = (
-    "open", "start", "launch", "begin", "load", "run", "play", "use", "talk to", "resume",
-    "ask", "tell",
+    "open", "open up", "start", "launch", "begin", "load", "run", "play", "use", "talk to",
+    "resume", "ask", "tell",
 )
 
 # Carrier words that join "ask/tell <invocation>" to the request itself, longest first.
