@@ -115,6 +115,14 @@ class Resolver:
                         self._values.setdefault(key, {}).setdefault(
                             t["name"], _Value(t["name"], name["value"], entry.get("id")))
         self._longest_value = max(len(k.split()) for k in self._values)
+        # Each listed value's content words, by type, for loose matches (`_loose`).
+        self._content: dict[str, list[tuple[int, frozenset[str], str, _Value]]] = {}
+        for key, vs in self._values.items():
+            content = [w for w in key.split() if w not in _FUNCTION_STEMS]
+            for type_name, value in vs.items():
+                if content:
+                    self._content.setdefault(type_name, []).append(
+                        (len(content), frozenset(content), key, value))
         self._vocabulary = sorted({w for i in intents for s in _samples_of(i)
                                    for w in words(_PLACEHOLDER.sub(" ", s))}
                                   | {w for k in self._values for w in k.split()})
@@ -210,10 +218,8 @@ class Resolver:
         ("I can't put any weight on it"), as entity resolution's fuzzy match finds it; the one
         with the most words, if any."""
         said = set(stems)
-        found = [(len(words), key, vs[type_name]) for key, vs in self._values.items()
-                 if type_name in vs and (words := [w for w in key.split()
-                                                   if w not in _FUNCTION_STEMS])
-                 and said.issuperset(words)]
+        found = [(n, key, value) for n, words, key, value in self._content.get(type_name, ())
+                 if said.issuperset(words)]
         if not found:
             return []
         _, key, value = max(found, key=lambda f: (f[0], f[1]))
@@ -315,15 +321,14 @@ class Resolver:
         for slot, type_name in self._slot_types.get(intent, {}).items():
             place = shown.index(f"{{{slot}}}") / len(shown) if f"{{{slot}}}" in shown else 0.0
             # A value may sit inside a longer one of another type ("a diuretic", a sign).
-            fits = [s for s in free if type_name in s[2]] or [
-                s for s in free if self._slot_value(type_name, heard[s[0] : s[1]])[0].value]
-            span = min(fits, default=None, key=lambda s: abs(s[0] / len(heard) - place))
-            if span is not None:
-                free.remove(span)
-                raw = heard[span[0] : span[1]]
-                value = span[2].get(type_name)
-                slots[slot] = (_filled(" ".join(raw), value) if value
-                               else self._slot_value(type_name, raw)[0])
+            fits = [(s, _filled(" ".join(heard[s[0] : s[1]]), s[2][type_name]))
+                    for s in free if type_name in s[2]] or [
+                (s, v) for s in free
+                if (v := self._slot_value(type_name, heard[s[0] : s[1]])[0]).value]
+            best = min(fits, default=None, key=lambda f: abs(f[0][0] / len(heard) - place))
+            if best is not None:
+                free.remove(best[0])
+                slots[slot] = best[1]
         return Resolution("intent", intent, slots, round(score, 3),
                           self._unfilled(intent, slots), sample)
 
