@@ -114,6 +114,7 @@ OFFER_CHECKS = line("offer_checks")
 OFFER_CHECKS_REPROMPT = line("offer_checks_reprompt")
 
 CHECKS_INTRO = line("triage.intro", "count")
+UNDER_WAY = line("triage.under_way")
 ALREADY_ADVISED = line("triage.already_advised")
 ANSWER_YES_NO = line("triage.answer_yes_no")
 UNCLEAR = line("triage.unclear")
@@ -629,8 +630,8 @@ def prevention(state: State, slots: Slots) -> Reply:
 def checks(state: State, slots: Slots) -> Reply:
     """Start the warning-sign questions, one at a time (or go on with the one waiting)."""
     state = _given(state, "checks")
-    if state.pending == "redflag":
-        return _ask(state, state.question, unclear=state.unclear)
+    if state.pending == "redflag":  # "is it serious?" asked again: say why the question matters
+        return _ask(state, state.question, (UNDER_WAY,), unclear=state.unclear)
     first = _next_question(state, 0)
     if first is None:
         speech = (ALREADY_ADVISED, reminder(disposition(state)), ANYTHING_ELSE)
