@@ -358,10 +358,11 @@ def test_every_emergency_and_warning_sign_is_heard(
 
 # Known misses, kept visible. The resolver knows only the model's words, so a request about
 # something else that shares two of them with a sample is taken for it ("how many time zones"
-# and "how many seconds"; "turn off the bedroom light" and "turn off"). Alexa's own out-of-domain
-# model is trained on far more than one skill's samples; a real device may well do better.
-KNOWN_MISSES = {"how many time zones are there", "what hour is it", "turn off the bedroom light",
-                "what's two plus two", "what's the capital of spain"}
+# and "how many seconds"). The model's AMAZON.FallbackIntent samples teach some requests
+# (lights, music, other aches); Alexa's own out-of-domain model is trained on far more than one
+# skill's samples, so a real device may well do better.
+KNOWN_MISSES = {"how many time zones are there", "what hour is it", "what's two plus two",
+                "what's the capital of spain"}
 
 
 @pytest.mark.parametrize("say", [
