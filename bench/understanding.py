@@ -25,6 +25,8 @@ LAUNCH = "LaunchRequest"
 ENDED = "SessionEndedRequest"
 FALLBACK = "AMAZON.FallbackIntent"
 INVOKED = " (invoked)"
+ORDINAL = "AMAZON.Ordinal"
+STEP_NUMBER = "number"
 INTENT_TARGET = 0.97  # on the held-out half
 SLOT_TARGET = 0.95
 FALLBACK_TARGET = 0.90  # out-of-domain requests left to Alexa
@@ -71,8 +73,14 @@ def heard(resolution: Any) -> tuple[str, dict[str, str | None]]:
     if resolution.kind == "end":
         return ENDED, {}
     # Alexa's own types (AMAZON.NUMBER) carry no resolution: their value is what is sent.
-    return resolution.intent, {name: value.raw if value.status is None else value.value
-                               for name, value in resolution.slots.items()}
+    slots = {name: value.raw if value.status is None else value.value
+             for name, value in resolution.slots.items()}
+    # The sets label a step's number `number` however it was said; Alexa sends "the third
+    # step" in the intent's AMAZON.Ordinal slot instead, as "3".
+    for value in resolution.slots.values():
+        if value.type == ORDINAL:
+            slots.setdefault(STEP_NUMBER, value.raw)
+    return resolution.intent, slots
 
 
 def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, Any], list[Row]]:

@@ -540,10 +540,10 @@ def resume(state: State, slots: Slots) -> Reply:
 
 
 def go_to_step(state: State, slots: Slots) -> Reply:
-    """"Step two": the place said is the place, in this session or a new one (the phrase that
-    pause and the untimed steps give for coming back)."""
+    """"Step two", "the second step": the place said is the place, in this session or a new
+    one (the phrase that pause and the untimed steps give for coming back)."""
     total = len(_protocol().steps)
-    number = slots.get("number") or ""
+    number = slots.get("number") or slots.get("ordinal") or ""  # "step three", "the third step"
     if not number.isdigit() or not 1 <= int(number) <= total:
         return _reply(state, (NO_SUCH_STEP(total=total),), pending="which_step", step=None)
     return _guide(state, int(number) - 1, (RESUMING(number=number),))

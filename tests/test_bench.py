@@ -91,6 +91,8 @@ def _filled(sample: str, slots: dict[str, str], types: dict[str, Any]) -> set[st
         spoken = [p for v in values for p in (v.name, *v.synonyms)]
         if slot_type == "AMAZON.NUMBER":  # Alexa's own type: what people say for a step number
             spoken = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        if slot_type == "AMAZON.Ordinal":
+            spoken = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh"]
         choices.append(spoken or ["x"])
     out = set()
     for combo in itertools.product(*choices):

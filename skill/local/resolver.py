@@ -43,6 +43,7 @@ from skill.local.normalise import stem, words
 from skill.local.resolution import FALLBACK, Resolution, SlotValue
 
 NUMBER = "AMAZON.NUMBER"
+ORDINAL = "AMAZON.Ordinal"
 # Below this confidence an utterance is out of the model's domain. Chosen on the development
 # set: where requests the model should take and out-of-domain ones cost about the same misses.
 DEFAULT_THRESHOLD = 0.5
@@ -73,6 +74,8 @@ _Span = tuple[int, int, dict[str, "_Value"]]  # where a listed value was heard, 
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
 _SPOKEN_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
                    "nine", "ten", "eleven", "twelve")
+_SPOKEN_ORDINALS = ("zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+                    "eighth", "ninth", "tenth", "eleventh", "twelfth")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +107,11 @@ class Resolver:
         self._slot_types = {i["name"]: {s["name"]: s["type"] for s in i.get("slots", [])}
                             for i in intents}
         self._values: dict[str, dict[str, _Value]] = {}  # stemmed phrase -> type -> value
-        numbers = {"name": NUMBER, "values": [{"name": {"value": str(n), "synonyms": [w]}}
-                                              for n, w in enumerate(_SPOKEN_NUMBERS)]}
-        for t in [*lm.get("types", []), numbers]:
+        # Alexa's own number types, sent as digits: "three" and "third" are both "3".
+        built_in = [{"name": name, "values": [{"name": {"value": str(n), "synonyms": [w]}}
+                                              for n, w in enumerate(spoken)]}
+                    for name, spoken in ((NUMBER, _SPOKEN_NUMBERS), (ORDINAL, _SPOKEN_ORDINALS))]
+        for t in [*lm.get("types", []), *built_in]:
             for entry in t.get("values", []):
                 name = entry["name"]
                 for phrase in (name["value"], *name.get("synonyms", [])):
@@ -286,9 +291,14 @@ class Resolver:
             for k, slot in enumerate(sample.slots):
                 start = text[: m.start(f"g{k}")].count(" ")
                 raw = heard[start : start + m.group(f"g{k}").count(" ") + 1]
-                slots[slot], more = self._slot_value(self._slot_types[sample.intent][slot], raw)
+                filled, more = self._slot_value(self._slot_types[sample.intent][slot], raw)
+                if filled is None:
+                    break
+                slots[slot] = filled
                 extra += more
-                unknown += len(raw) if not slots[slot].value and slots[slot].status else 0
+                unknown += len(raw) if not filled.value and filled.status else 0
+            if len(slots) < len(sample.slots):
+                continue
             # A listed value with a word or two more is nearly certain; an unlisted one is as
             # sure as the share of what was said that the sample's own words explain.
             score = 1 - _EXTRA_WORD_COST * extra if not unknown else sample.literals / len(stems)
@@ -297,8 +307,9 @@ class Resolver:
                                   self._unfilled(sample.intent, slots), sample.text)
         return best
 
-    def _slot_value(self, type_name: str, raw: list[str]) -> tuple[SlotValue, int]:
-        """The slot value for captured words, and how many of them it leaves unexplained."""
+    def _slot_value(self, type_name: str, raw: list[str]) -> tuple[SlotValue | None, int]:
+        """The slot value for captured words, and how many of them it leaves unexplained (None:
+        Alexa's own types, numbers, hold only what they know)."""
         keys = [stem(w) for w in raw]
         for size in range(len(keys), max(0, len(keys) - _MAX_EXTRA - 1), -1):
             for start in range(len(keys) - size + 1):
@@ -307,8 +318,9 @@ class Resolver:
                     said = " ".join(raw[start : start + size])
                     return _filled(said if size == len(keys) else " ".join(raw), value), \
                         len(keys) - size
-        status = None if type_name.startswith("AMAZON.") else "ER_SUCCESS_NO_MATCH"
-        return SlotValue(" ".join(raw), None, None, status, type_name), 0
+        if type_name.startswith("AMAZON."):
+            return None, 0
+        return SlotValue(" ".join(raw), None, None, "ER_SUCCESS_NO_MATCH", type_name), 0
 
     def _reading(self, intent: str, spans: list[_Span], heard: list[str],
                  score: float, sample: str) -> Resolution:
@@ -324,7 +336,7 @@ class Resolver:
             fits = [(s, _filled(" ".join(heard[s[0] : s[1]]), s[2][type_name]))
                     for s in free if type_name in s[2]] or [
                 (s, v) for s in free
-                if (v := self._slot_value(type_name, heard[s[0] : s[1]])[0]).value]
+                if (v := self._slot_value(type_name, heard[s[0] : s[1]])[0]) and v.value]
             best = min(fits, default=None, key=lambda f: abs(f[0][0] / len(heard) - place))
             if best is not None:
                 free.remove(best[0])
@@ -444,7 +456,8 @@ def _features(typed: Sequence[str]) -> set[str]:
 
 def _filled(raw: str, value: _Value) -> SlotValue:
     """A slot with a listed value: entity-resolved for the skill's types; for Alexa's own
-    (AMAZON.NUMBER), the value itself, as Alexa sends it ("3" for "three"), unresolved."""
+    (AMAZON.NUMBER, AMAZON.Ordinal), the value itself, as Alexa sends it ("3" for "three" or
+    "third"), unresolved."""
     if value.type.startswith("AMAZON."):
         return SlotValue(value.name, None, None, None, value.type)
     return SlotValue(raw, value.name, value.id, "ER_SUCCESS_MATCH", value.type)

@@ -285,7 +285,8 @@ def _heard(resolver: Resolver, say: str) -> tuple[str, dict[str, str | None]]:
 
 # Alexa's own slot types have no value list in the model: fill them with what people say.
 _BUILT_IN_VALUES = {"AMAZON.NUMBER": ["one", "two", "three", "four", "five", "six", "seven",
-                                      "eight", "nine", "ten"]}
+                                      "eight", "nine", "ten"],
+                    "AMAZON.Ordinal": ["first", "second", "third", "fourth", "fifth", "sixth"]}
 
 
 def _model_phrases() -> set[str]:
