@@ -130,7 +130,8 @@ class Resolver:
                         (len(content), frozenset(content), key, value))
         self._vocabulary = sorted({w for i in intents for s in _samples_of(i)
                                    for w in words(_PLACEHOLDER.sub(" ", s))}
-                                  | {w for k in self._values for w in k.split()})
+                                  | {w for k in self._values for w in k.split()}
+                                  | set(self.invocation))
         self._known_words = frozenset(self._vocabulary) | {stem(w) for w in self._vocabulary}
         self._slips: dict[str, str] = {}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
@@ -179,8 +180,9 @@ class Resolver:
         if " ".join(tokens) in EXIT_PHRASES:
             return Resolution("end")
         n = len(self.invocation)
+        heard = [self._heard(w) for w in tokens]  # "open cramp couch" is still the skill
         at = next((i for i in range(len(tokens) - n + 1)
-                   if n and tuple(tokens[i : i + n]) == self.invocation), -1)
+                   if n and tuple(heard[i : i + n]) == self.invocation), -1)
         if at < 0:
             return self._intent(tokens)
         before, after = tokens[:at], tokens[at + n :]
