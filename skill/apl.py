@@ -23,10 +23,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-APL_DIR = Path(__file__).resolve().parent.parent / "responses" / "apl"
+from . import data
+
+APL_DIR = data.directory("responses") / "apl"
 APL_INTERFACE = "Alexa.Presentation.APL"
 RENDER_DOCUMENT = "Alexa.Presentation.APL.RenderDocument"
 DEFAULT_TOKEN = "cramp-coach-step"

@@ -11,12 +11,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import ssml, yamlfile
+from . import data, ssml, yamlfile
 
 if TYPE_CHECKING:
     import yaml
 
-RESPONSES_DIR = Path(__file__).resolve().parent.parent / "responses"
+RESPONSES_DIR = data.directory("responses")
 DEFAULT_LOCALE = "en-US"
 NIGHT = "night."  # keys under night: replace the key they name between 22:00 and 07:00
 _KEY_PART = re.compile(r"[a-z][a-z0-9_]*")

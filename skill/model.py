@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "interaction_model"
+from . import data
+
+MODELS_DIR = data.directory("interaction_model")
 LOCALE_FILE = re.compile(r"[a-z]{2}-[A-Z]{2}")
 SLOT_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Alexa's sample rules: letters, spaces, apostrophes, periods (abbreviations); no digits.

@@ -14,7 +14,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import ssml, yamlfile
+from . import data, ssml, yamlfile
 from .apl import ICONS
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from .content import Catalog
 
-PATH = Path(__file__).resolve().parent.parent / "responses" / "protocol.yaml"
+PATH = data.directory("responses") / "protocol.yaml"
 COMPILED = ".compiled.json"  # shipped in the Lambda package so start-up skips YAML
 SOURCES = ("article", "safety-net")
 STRETCH_STEP_KEY = "step.{step}.{stretch}"
