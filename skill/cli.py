@@ -107,6 +107,9 @@ def _test_dialogs(args: argparse.Namespace) -> int:
     from .local.simulator import Simulator
 
     files = args.files or sorted(f for folder in DIALOGS for f in folder.glob("*.yaml"))
+    if not files:  # an installed package has no tests/ beside it
+        print("no dialog files: name them (the project's own are in its repo, tests/dialogs/)")
+        return 2
     try:
         ran, failed = dialogs.run_files(files, Simulator(args.locale))
     except (OSError, ValueError) as exc:

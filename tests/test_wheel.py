@@ -98,3 +98,10 @@ def test_the_webservice_runs_from_the_wheel(installed: Path) -> None:
     finally:
         server.terminate()
         server.communicate(timeout=10)  # reaps it and closes its pipe
+
+
+def test_test_dialogs_from_the_wheel_asks_for_files_instead_of_guessing(installed: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([str(installed), "-m", "skill", "test-dialogs"], capture_output=True,
+                          text=True, cwd=installed.parent.parent, env=env, timeout=120)
+    assert done.returncode == 2 and "no dialog files" in done.stdout
