@@ -95,7 +95,7 @@ def lambda_packages(root: Path) -> dict[str, Path]:
     vendored dependencies and shipped bytecode, no site-packages."""
     from skill import package
 
-    package.build(root / "ours")
+    package.build(root / "ours", package.Policy(development=True))
     floor = root / "sdk"
     floor.mkdir()
     shutil.copyfile(Path(__file__).with_name("hello.py"), floor / "lambda_function.py")

@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     package.add_argument("out", type=Path)
     package.add_argument("--no-deps", action="store_true",
                          help="leave the runtime dependencies out of the Lambda zip")
+    package.add_argument("--privacy-url", help="the published privacy policy (docs/privacy.md)")
+    package.add_argument("--terms-url", help="the published terms of use")
+    package.add_argument("--development", action="store_true",
+                         help="allow a manifest without those URLs: for testing, never publishing")
     package.set_defaults(run=_package)
 
     chart = commands.add_parser("protocol", help="write the clinical protocol's review page "
@@ -139,7 +143,8 @@ def _package(args: argparse.Namespace) -> int:
     from . import package
 
     try:
-        archive = package.build(args.out, vendor=not args.no_deps)
+        policy = package.Policy(args.privacy_url, args.terms_url, args.development)
+        archive = package.build(args.out, policy, vendor=not args.no_deps)
     except (package.PackageError, OSError) as exc:
         print(f"cannot package: {exc}")
         return 1

@@ -7,9 +7,11 @@ import json
 import re
 import shutil
 import zipfile
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from py_compile import PycInvalidationMode
+from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -33,13 +35,40 @@ class PackageError(Exception):
     """The project is not fit to deploy; says why."""
 
 
-def build(out: Path, vendor: bool = True) -> Path:
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The manifest's privacy policy and terms of use URLs. A health skill that asks about
+    symptoms needs both to pass certification; `development` builds may leave them out."""
+
+    privacy_url: str | None = None
+    terms_url: str | None = None
+    development: bool = False
+
+    def manifest(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """`manifest` with the URLs in every locale, or PackageError saying what is missing."""
+        urls = {"privacyPolicyUrl": self.privacy_url, "termsOfUseUrl": self.terms_url}
+        for key, url in urls.items():
+            if url and not url.startswith("https://"):
+                raise PackageError(f"the {key} must be an https:// URL, not {url!r}")
+        if not all(urls.values()) and not self.development:
+            raise PackageError(
+                "the manifest needs --privacy-url and --terms-url (publish docs/privacy.md and "
+                "your terms); add --development for a build that will never be published")
+        compliance = manifest["manifest"]["privacyAndCompliance"]
+        for locale in compliance["locales"].values():
+            locale.update({k: v for k, v in urls.items() if v})
+        return manifest
+
+
+def build(out: Path, policy: Policy, vendor: bool = True) -> Path:
     """Write the ask-cli project into `out`; return the Lambda zip's path."""
     check()
+    manifest = policy.manifest(json.loads(MANIFEST.read_text(encoding="utf-8")))
     skill_package = out / "skill-package"
     models = skill_package / "interactionModels" / "custom"
     models.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(MANIFEST, skill_package / "skill.json")
+    (skill_package / "skill.json").write_text(json.dumps(manifest, indent=2) + "\n",
+                                               encoding="utf-8")
     for locale in model.locales():
         shutil.copyfile(model.path_for(locale), models / f"{locale}.json")
 

@@ -13,14 +13,38 @@ import pytest
 from skill import model
 from skill.local import envelopes
 
+PRIVACY = "https://cramp-coach.example/privacy"
+TERMS = "https://cramp-coach.example/terms"
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("package")
-    done = subprocess.run([sys.executable, "-m", "skill", "package", str(out)],
+    done = subprocess.run([sys.executable, "-m", "skill", "package", str(out),
+                           "--privacy-url", PRIVACY, "--terms-url", TERMS],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return out
+
+
+def _package(out: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "skill", "package", str(out), "--no-deps",
+                           *flags], capture_output=True, text=True, timeout=300)
+
+
+def test_a_manifest_without_privacy_and_terms_urls_is_refused(tmp_path: Path) -> None:
+    done = _package(tmp_path / "out")
+    assert done.returncode == 1 and "--privacy-url" in done.stdout
+    assert not (tmp_path / "out" / "skill-package").exists()
+    assert _package(tmp_path / "out", "--privacy-url", "http://x.example/p", "--terms-url",
+                    TERMS).returncode == 1  # not https
+
+
+def test_a_development_build_may_leave_the_urls_out(tmp_path: Path) -> None:
+    assert _package(tmp_path / "out", "--development").returncode == 0
+    manifest = json.loads((tmp_path / "out" / "skill-package" / "skill.json").read_text())
+    en_us = manifest["manifest"]["privacyAndCompliance"]["locales"]["en-US"]
+    assert en_us["privacyPolicyUrl"] == ""
 
 
 def test_the_skill_package_has_the_manifest_and_every_model(project: Path) -> None:
@@ -33,6 +57,8 @@ def test_the_skill_package_has_the_manifest_and_every_model(project: Path) -> No
     for locale in model.locales():
         shipped = project / "skill-package" / "interactionModels" / "custom" / f"{locale}.json"
         assert json.loads(shipped.read_text()) == model.load(locale).raw
+    for locale in manifest["privacyAndCompliance"]["locales"].values():
+        assert (locale["privacyPolicyUrl"], locale["termsOfUseUrl"]) == (PRIVACY, TERMS)
     resources = json.loads((project / "ask-resources.json").read_text())
     infra = resources["profiles"]["default"]["skillInfrastructure"]
     assert infra["userConfig"]["handler"] == "skill.lambda_function.lambda_handler"
