@@ -23,8 +23,13 @@ from .handlers import Route
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = model.MODELS_DIR / "skill.json"
 LAMBDA_HANDLER = "skill.lambda_function.lambda_handler"
-# What the Lambda imports: the core package and its content; not the webservice or local mode.
-CODE_SKIP = re.compile(r"^(webservice|local)/|(^|/)__pycache__/|\.pyc$")
+# What the Lambda imports, and nothing else: not the webservice, local mode or the tools (the
+# command line, this packager, the protocol's review page). tests/test_package.py checks that
+# the Lambda loads exactly these.
+RUNTIME_MODULES = ("__init__", "apl", "builder", "content", "conversation", "data", "handlers",
+                   "lambda_function", "protocol", "screen", "serializer", "session", "ssml",
+                   "timezone", "yamlfile")
+CODE_SKIP = re.compile(r"(^|/)__pycache__/|\.pyc$")
 BYTECODE = re.compile(r"(^|/)__pycache__/|\.pyc$")
 RUNTIME_DEPENDENCIES = ("ask-sdk-core", "PyYAML", "tzdata")  # tzdata: device time zones
 # Lambda's python3.11 runtime, for requirement markers; no extras are installed.
@@ -75,7 +80,9 @@ def build(out: Path, policy: Policy, vendor: bool = True) -> Path:
     code = out / "lambda"
     if code.exists():
         shutil.rmtree(code)
-    _copy_tree(ROOT / "skill", code / "skill")
+    (code / "skill").mkdir(parents=True)
+    for name in RUNTIME_MODULES:
+        shutil.copyfile(ROOT / "skill" / f"{name}.py", code / "skill" / f"{name}.py")
     _copy_tree(content.RESPONSES_DIR, code / "responses")
     for locale in content.locales():  # checked here, so the Lambda starts without parsing YAML
         compiled = code / "responses" / f"{locale}{content.COMPILED}"

@@ -17,7 +17,8 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
-from skill import apl, apl_check
+from skill import apl
+from tests import apl_check
 
 ROOT = Path(__file__).resolve().parent.parent
 PREVIEW = ROOT / "docs" / "apl-preview"

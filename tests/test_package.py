@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from skill import model
+from skill import model, package
 from skill.local import envelopes
 
 PRIVACY = "https://cramp-coach.example/privacy"
@@ -67,8 +67,11 @@ def test_the_skill_package_has_the_manifest_and_every_model(project: Path) -> No
 def test_the_lambda_zip_answers_alexa_with_nothing_but_itself(project: Path, tmp_path) -> None:
     archive = project / "cramp-coach-lambda.zip"
     names = zipfile.ZipFile(archive).namelist()
-    assert "skill/lambda_function.py" in names and "responses/en-US.yaml" in names
-    assert not any(n.startswith(("skill/webservice/", "skill/local/")) for n in names)
+    assert "responses/en-US.yaml" in names
+    # The skill's code in the zip: what the Lambda runs, no tools, no webservice, no local mode.
+    shipped = {n.removeprefix("skill/").removesuffix(".py") for n in names
+               if n.startswith("skill/") and n.endswith(".py")}
+    assert shipped == set(package.RUNTIME_MODULES)
     tag = sys.implementation.cache_tag  # bytecode ships, compiled for this Python
     assert f"skill/__pycache__/lambda_function.{tag}.pyc" in names
     assert "responses/en-US.compiled.json" in names
@@ -78,7 +81,8 @@ def test_the_lambda_zip_answers_alexa_with_nothing_but_itself(project: Path, tmp
         "import json, sys; sys.path.insert(0, sys.argv[1]);"
         "from skill.lambda_function import lambda_handler;"
         "answer = lambda_handler(json.loads(sys.argv[2]), None);"
-        "print(json.dumps({'answer': answer, 'yaml': 'yaml' in sys.modules}))"
+        "loaded = sorted(m.removeprefix('skill.') for m in sys.modules if m.startswith('skill.'));"
+        "print(json.dumps({'answer': answer, 'yaml': 'yaml' in sys.modules, 'loaded': loaded}))"
     )
     event = envelopes.intent("CausesIntent")
     command = [sys.executable, "-I", "-S", "-c", code, str(tmp_path), json.dumps(event)]
@@ -87,3 +91,5 @@ def test_the_lambda_zip_answers_alexa_with_nothing_but_itself(project: Path, tmp
     out = json.loads(done.stdout)
     assert "overworked muscle" in out["answer"]["response"]["outputSpeech"]["ssml"]
     assert out["yaml"] is False  # started from the compiled catalog
+    # Every module shipped is one the Lambda loads (yamlfile only without compiled content).
+    assert set(out["loaded"]) | {"__init__", "yamlfile"} == set(package.RUNTIME_MODULES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -33,8 +34,11 @@ print(json.dumps(reply))
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv holding only the wheel and its declared dependencies; its python."""
     where = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: pip builds in the source tree, and the checkout stays as it was.
+    source = shutil.copytree(ROOT, where / "source", ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "out"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
-                    str(where / "dist"), str(ROOT)], check=True, cwd=where)
+                    str(where / "dist"), str(source)], check=True, cwd=where)
     wheel = next((where / "dist").glob("cramp_coach-*.whl"))
     subprocess.run([sys.executable, "-m", "venv", str(where / "venv")], check=True)
     python = where / "venv" / "bin" / "python"

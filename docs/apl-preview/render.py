@@ -38,7 +38,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skill import apl, apl_check  # noqa: E402
+from skill import apl  # noqa: E402
+from tests import apl_check  # noqa: E402
 
 PNG_KEY = "apl-mirror-sha256"
 # name -> (night?, viewport): each becomes docs/apl-preview/<name>.html and docs/<name>.png.
