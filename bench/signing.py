@@ -1,10 +1,13 @@
-"""A throwaway certificate authority and request signer shaped like Alexa's, for loopback runs."""
+"""One throwaway certificate authority shaped like Alexa's (a root, an intermediate and a signing
+leaf for echo-api.amazon.com) and the request signer, shared by the webservice tests and the
+bench's loopback runs."""
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -12,68 +15,169 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 SIGNING_HOST = "echo-api.amazon.com"
-CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-bench.pem"
+CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
 
 
-@dataclass(frozen=True, slots=True)
-class TestCA:
-    """A root, an intermediate and a signing leaf, as in Amazon's chain, all as PEM."""
-
-    root_pem: bytes
-    chain_pem: bytes  # leaf first, then the intermediate, as Amazon serves it
-    leaf_key: rsa.RSAPrivateKey
-
-    def sign(self, body: bytes) -> str:
-        """The Signature-256 header value for `body`."""
-        signature = self.leaf_key.sign(body, padding.PKCS1v15(), hashes.SHA256())
-        return base64.b64encode(signature).decode("ascii")
+@cache
+def rsa_key(name: str) -> rsa.RSAPrivateKey:
+    """One 2048-bit key per name, generated once per test run."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def make_ca(now: datetime | None = None) -> TestCA:
-    """A fresh chain whose leaf is valid for a day either side of `now`."""
-    now = now or datetime.now(UTC)
-    keys = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(3)]
-    root = _certificate("Bench Root CA", keys[0], None, None, now - timedelta(days=365),
-                        now + timedelta(days=3650), ca=True)
-    middle = _certificate("Bench Intermediate CA", keys[1], root, keys[0],
-                          now - timedelta(days=30), now + timedelta(days=365), ca=True)
-    leaf = _certificate(SIGNING_HOST, keys[2], middle, keys[1], now - timedelta(days=1),
-                        now + timedelta(days=1), ca=False)
-    return TestCA(_pem(root), _pem(leaf) + _pem(middle), keys[2])
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _certificate(name: str, key: rsa.RSAPrivateKey, parent: x509.Certificate | None,
-                 parent_key: rsa.RSAPrivateKey | None, start: datetime, end: datetime, *,
-                 ca: bool) -> x509.Certificate:
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    signer = parent_key or key
+@dataclass(frozen=True)
+class Issued:
+    """A certificate and its private key."""
+
+    cert: x509.Certificate
+    key: rsa.RSAPrivateKey
+
+    @property
+    def pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+
+def issue_ca(
+    common_name: str, key: rsa.RSAPrivateKey, parent: Issued | None, start: datetime, end: datetime
+) -> Issued:
+    """A root (no parent) or intermediate CA certificate."""
     builder = (
         x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(parent.subject if parent else subject)
+        .subject_name(_name(common_name))
+        .issuer_name(parent.cert.subject if parent else _name(common_name))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=False, key_encipherment=not ca,
-            data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-            encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
     if parent is not None:
         builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()),
-            critical=False)
-    if not ca:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
-                                   ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False,
-        ).add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-    return builder.sign(signer, hashes.SHA256())
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()),
+            critical=False,
+        )
+    return Issued(builder.sign(parent.key if parent else key, hashes.SHA256()), key)
 
 
-def _pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
+def issue_leaf(
+    parent: Issued, key: rsa.RSAPrivateKey, start: datetime, end: datetime, san: str = SIGNING_HOST
+) -> Issued:
+    """An end-entity certificate shaped like Amazon's signing certificate."""
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(san))
+        .issuer_name(parent.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(san)]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(parent.key, hashes.SHA256())
+    )
+    return Issued(cert, key)
+
+
+@dataclass(frozen=True)
+class FakeCA:
+    """A root, an intermediate and a signing leaf, as in Amazon's chain."""
+
+    root: Issued
+    intermediate: Issued
+    leaf: Issued
+
+    def chain_pem(self, *, intermediate: bool = True) -> bytes:
+        """The PEM Amazon would serve: leaf first, then the intermediate."""
+        return self.leaf.pem + (self.intermediate.pem if intermediate else b"")
+
+    def sign(self, body: bytes) -> str:
+        """The Signature-256 header value for `body`."""
+        return sign(self.leaf.key, body)
+
+    def with_leaf(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        key: rsa.RSAPrivateKey | None = None,
+        san: str = SIGNING_HOST,
+    ) -> FakeCA:
+        """The same CA with another leaf (other dates, key or SAN)."""
+        leaf = issue_leaf(
+            self.intermediate,
+            key or self.leaf.key,
+            start or self.leaf.cert.not_valid_before_utc,
+            end or self.leaf.cert.not_valid_after_utc,
+            san,
+        )
+        return FakeCA(self.root, self.intermediate, leaf)
+
+
+def make_ca(now: datetime | None = None, prefix: str = "Test") -> FakeCA:
+    """A fresh test CA whose leaf is valid for a day either side of `now` (default: now)."""
+    now = now or datetime.now(UTC)
+    root = issue_ca(
+        f"{prefix} Root CA",
+        rsa_key(f"{prefix}-root"),
+        None,
+        now - timedelta(days=365),
+        now + timedelta(days=3650),
+    )
+    intermediate = issue_ca(
+        f"{prefix} Intermediate CA",
+        rsa_key(f"{prefix}-intermediate"),
+        root,
+        now - timedelta(days=30),
+        now + timedelta(days=365),
+    )
+    leaf = issue_leaf(
+        intermediate, rsa_key(f"{prefix}-leaf"), now - timedelta(days=1), now + timedelta(days=1)
+    )
+    return FakeCA(root, intermediate, leaf)
+
+
+def sign(key: rsa.RSAPrivateKey, body: bytes) -> str:
+    """Base64 RSA PKCS#1 v1.5 SHA-256 signature, as Alexa sends in Signature-256."""
+    return base64.b64encode(key.sign(body, padding.PKCS1v15(), hashes.SHA256())).decode("ascii")

@@ -91,7 +91,7 @@ def start(kind: str, ca_dir: Path, log_dir: Path) -> Server:
     raise RuntimeError(f"the {kind} server never answered its health check")
 
 
-def signed_requests(events: Sequence[dict[str, Any]], ca: signing.TestCA) -> list[bytes]:
+def signed_requests(events: Sequence[dict[str, Any]], ca: signing.FakeCA) -> list[bytes]:
     """Each event stamped now and signed, as complete HTTP/1.1 keep-alive requests."""
     now = datetime.now(UTC)
     out = []
@@ -188,8 +188,8 @@ def _run(quick: bool, say: Callable[[str], None],
     rss: dict[str, list[int]] = {k: [] for k in KINDS}
     with tempfile.TemporaryDirectory(prefix="cramp-bench-") as tmp:
         ca_dir = Path(tmp)
-        (ca_dir / "root.pem").write_bytes(ca.root_pem)
-        (ca_dir / "chain.pem").write_bytes(ca.chain_pem)
+        (ca_dir / "root.pem").write_bytes(ca.root.pem)
+        (ca_dir / "chain.pem").write_bytes(ca.chain_pem())
         servers: dict[str, Server] = {}
         try:
             for kind in KINDS:

@@ -29,9 +29,9 @@ def test_the_device_time_zone_makes_the_answer_soft_at_night() -> None:
         tokyo, _ = _launch_at(api.endpoint, "dev-tokyo")  # 17:10 there
         assert "prosody" not in tokyo
         # the skill asked the API as Alexa documents it, with the request's token
-        path, authorization = api.requests[0]
+        path, headers = api.requests[0]
         assert path == "/v2/devices/dev-ny/settings/System.timeZone"
-        assert authorization == "Bearer local-api-access-token"
+        assert headers["Authorization"] == "Bearer local-api-access-token"
 
 
 @pytest.mark.parametrize(

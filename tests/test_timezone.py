@@ -8,128 +8,55 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import socket
 import threading
 import time
-import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from skill import timezone as tz
+from skill.local.alexa_api import AlexaApi, Answer, Raw
 
 BERLIN = ZoneInfo("Europe/Berlin")
+BERLIN_NAME = "Europe/Berlin"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-token"
 DEVICE = "amzn1.ask.device.AE/Zx+q=="  # real ids are long and URL-unsafe characters do occur
-PATH = re.compile(r"/v2/devices/(?P<device>[^/]+)/settings/System\.timeZone")
 SLOW_SECONDS = 3.0
 FORBIDDEN = {"type": "FORBIDDEN", "message": "Request is not authorized."}
 
 
-class FakeAlexa:
-    """What the stand-in API was asked, and how it answers each device (by device id)."""
+# How the stand-in answers a device, by name; a device not named answers Berlin.
+def _answers(endpoint: str) -> dict[str, Answer]:
+    return {
+        "berlin": BERLIN_NAME,
+        "slow": ("slow", SLOW_SECONDS, BERLIN_NAME),
+        # every byte inside a socket timeout, the whole far outside it
+        "drip": Raw(200, b'"Europe/Berlin"', drip=True),
+        "error": Raw(500, b'{"type":"INTERNAL_ERROR","message":"Internal Server Error"}'),
+        "forbidden": Raw(403, json.dumps(FORBIDDEN).encode()),  # the token does not allow it
+        "unauthorized": Raw(401, b'{"type":"UNAUTHORIZED","message":"The token is not valid."}'),
+        "no_content": Raw(204),  # the customer has not set a time zone
+        "garbage": Raw(200, b'{"Europe/Ber'),
+        "object": Raw(200, b'{"timeZone": "Europe/Berlin"}'),
+        "mars": "Mars/Olympus",
+        "traversal": "../../../etc/passwd",
+        "huge": Raw(200, b'"Europe/Berlin"' + b" " * (1 << 20)),  # valid JSON, a megabyte
+        # following it would hand the token to another URL
+        "redirect": Raw(302, headers={"Location": f"{endpoint}/elsewhere"}),
+    }
 
-    def __init__(self) -> None:
-        self.behaviour: dict[str, str] = {}
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self.lock = threading.Lock()
-        self.release = threading.Event()  # set at teardown so a "slow" answer stops waiting
-        self.endpoint = ""
 
-    def paths(self) -> list[str]:
-        with self.lock:
-            return [path for path, _ in self.requests]
+class FakeAlexa(AlexaApi):
+    """The one stand-in Alexa API (skill.local.alexa_api), and a way to set each device."""
+
+    def behave(self, device: str, how: str) -> None:
+        self.zones[device] = _answers(self.endpoint)[how]
 
     def count(self) -> int:
-        with self.lock:
-            return len(self.requests)
-
-    def wait_for(self, n: int, within: float = 2.0) -> None:
-        deadline = time.monotonic() + within
-        while self.count() < n and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-
-class Handler(BaseHTTPRequestHandler):
-    fake: ClassVar[FakeAlexa]
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:  # keep the test output quiet
-        pass
-
-    def do_GET(self) -> None:
-        fake = self.server.fake  # type: ignore[attr-defined]
-        with fake.lock:
-            fake.requests.append((self.path, dict(self.headers.items())))
-        match = PATH.fullmatch(self.path)
-        if not match:
-            return self._send(404, b'{"type":"NOT_FOUND"}')
-        device = urllib.parse.unquote(match["device"])
-        how = fake.behaviour.get(device, "berlin")
-        if how == "berlin":
-            self._send(200, b'"Europe/Berlin"')
-        elif how == "slow":
-            fake.release.wait(SLOW_SECONDS)
-            self._send(200, b'"Europe/Berlin"')
-        elif how == "drip":  # every byte inside a socket timeout, the whole far outside it
-            self._drip(b'HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n"Europe/Berlin"')
-        elif how == "error":
-            self._send(500, b'{"type":"INTERNAL_ERROR","message":"Internal Server Error"}')
-        elif how == "forbidden":  # what Alexa says when the token does not allow the call
-            self._send(403, json.dumps(FORBIDDEN).encode())
-        elif how == "unauthorized":
-            self._send(401, b'{"type":"UNAUTHORIZED","message":"The token is not valid."}')
-        elif how == "no_content":  # the customer has not set a time zone
-            self._send(204, b"")
-        elif how == "garbage":
-            self._send(200, b'{"Europe/Ber')
-        elif how == "object":
-            self._send(200, b'{"timeZone": "Europe/Berlin"}')
-        elif how == "mars":
-            self._send(200, b'"Mars/Olympus"')
-        elif how == "traversal":
-            self._send(200, b'"../../../etc/passwd"')
-        elif how == "huge":  # valid JSON for Berlin, but a megabyte of it
-            self._send(200, b'"Europe/Berlin"' + b" " * (1 << 20))
-        elif how == "redirect":  # following it would hand the token to another URL
-            self.send_response(302)
-            self.send_header("Location", f"{fake.endpoint}/elsewhere")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-        else:
-            raise AssertionError(how)
-
-    def _drip(self, response: bytes) -> None:
-        try:
-            for byte in response:
-                if self.server.fake.release.wait(0.1):  # type: ignore[attr-defined]
-                    return
-                self.wfile.write(bytes([byte]))
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def _send(self, status: int, body: bytes) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):  # the client stopped reading: fine
-            pass
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True  # a handler still sleeping never holds up the shutdown
-
-    def __init__(self, fake: FakeAlexa) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.fake = fake
+        return len(self.paths())
 
 
 @pytest.fixture
@@ -137,21 +64,12 @@ def alexa(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAlexa]:
     for name in ("http_proxy", "https_proxy", "all_proxy"):  # loopback must not go via a proxy
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
-    fake = FakeAlexa()
-    server = Server(fake)
-    host, port = server.server_address[:2]
-    fake.endpoint = f"http://{host}:{port}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="fake-alexa", daemon=True)
-    thread.start()
+    fake = FakeAlexa({}, default=BERLIN_NAME, token=TOKEN).start()
     try:
         yield fake
     finally:
-        fake.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-        assert not thread.is_alive()
+        fake.stop()
+        assert fake._thread is not None and not fake._thread.is_alive()
 
 
 class Clock:
@@ -233,20 +151,20 @@ FAILURES = [
 def test_a_failed_lookup_gives_none_and_is_cached_for_the_failure_ttl(
     alexa: FakeAlexa, how: str
 ) -> None:
-    alexa.behaviour[DEVICE] = how
+    alexa.behave(DEVICE, how)
     clock = Clock()
     zones = tz.DeviceTimeZones(timeout=2, failure_ttl=300, monotonic=clock)
     assert zones.zone(alexa.endpoint, DEVICE, TOKEN) is None
     assert zones.zone(alexa.endpoint, DEVICE, TOKEN) is None
     assert alexa.count() == 1, "a failure is remembered: no second request"
     clock.advance(301)
-    alexa.behaviour[DEVICE] = "berlin"  # the API has recovered
+    alexa.behave(DEVICE, "berlin")  # the API has recovered
     assert zones.zone(alexa.endpoint, DEVICE, TOKEN) == BERLIN
     assert alexa.count() == 2
 
 
 def test_a_redirect_is_not_followed(alexa: FakeAlexa) -> None:
-    alexa.behaviour[DEVICE] = "redirect"
+    alexa.behave(DEVICE, "redirect")
     assert tz.DeviceTimeZones(timeout=2).zone(alexa.endpoint, DEVICE, TOKEN) is None
     assert "/elsewhere" not in alexa.paths()
 
@@ -254,7 +172,7 @@ def test_a_redirect_is_not_followed(alexa: FakeAlexa) -> None:
 def test_a_slow_api_is_abandoned_within_the_timeout_and_not_asked_again(
     alexa: FakeAlexa,
 ) -> None:
-    alexa.behaviour[DEVICE] = "slow"
+    alexa.behave(DEVICE, "slow")
     zones = tz.DeviceTimeZones(timeout=0.2)
     started = time.monotonic()
     assert zones.zone(alexa.endpoint, DEVICE, TOKEN) is None
@@ -266,7 +184,7 @@ def test_a_slow_api_is_abandoned_within_the_timeout_and_not_asked_again(
 
 
 def test_the_timeout_bounds_the_whole_lookup_not_each_read(alexa: FakeAlexa) -> None:
-    alexa.behaviour[DEVICE] = "drip"  # a byte every 0.1 s: about 5 s for the whole answer
+    alexa.behave(DEVICE, "drip")  # a byte every 0.1 s: about 5 s for the whole answer
     started = time.monotonic()
     assert tz.DeviceTimeZones(timeout=0.2).zone(alexa.endpoint, DEVICE, TOKEN) is None
     assert time.monotonic() - started < 2.0  # generous bound, as above
@@ -315,7 +233,7 @@ def test_logs_never_carry_the_device_id_or_the_token(
     caplog.set_level(logging.DEBUG, logger="skill.timezone")
     zones = tz.DeviceTimeZones(timeout=2)
     for i, how in enumerate(FAILURES):
-        alexa.behaviour[f"{DEVICE}-{i}"] = how
+        alexa.behave(f"{DEVICE}-{i}", how)
         assert zones.zone(alexa.endpoint, f"{DEVICE}-{i}", TOKEN) is None
     assert "HTTP 403" in caplog.text and "not a known time zone" in caplog.text
     assert "amzn1" not in caplog.text and DEVICE not in caplog.text
@@ -425,7 +343,7 @@ def test_the_extremes_of_datetime_give_none_rather_than_overflow() -> None:
 def test_end_to_end_from_the_api_to_night(alexa: FakeAlexa) -> None:
     zone = tz.DeviceTimeZones(timeout=2).zone(alexa.endpoint, DEVICE, TOKEN)
     assert tz.is_night(tz.local_time("2026-11-27T21:30:00Z", zone))
-    alexa.behaviour["broken"] = "error"
+    alexa.behave("broken", "error")
     zone = tz.DeviceTimeZones(timeout=2).zone(alexa.endpoint, "broken", TOKEN)
     assert zone is None
     assert not tz.is_night(tz.local_time("2026-11-27T21:30:00Z", zone))
