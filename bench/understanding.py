@@ -4,6 +4,8 @@ held-out half that is only scored."""
 
 from __future__ import annotations
 
+import itertools
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +17,8 @@ import yaml
 
 from bench.report import Row
 from bench.stats import median, percentile, ratio
+from skill import model
+from skill.local.alexa_phrases import CARRIER_JOINERS, LAUNCH_VERBS, STANDARD_SAMPLES
 
 SECTION = "4 understanding"
 TITLE = "4. Understanding (local resolver on bench/sets: development and held-out halves)"
@@ -85,7 +89,6 @@ def heard(resolution: Any) -> tuple[str, dict[str, str | None]]:
 
 def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, Any], list[Row]]:
     """Score both halves, then time resolving against tokenising alone."""
-    from skill import model
     from skill.local.normalise import words
     from skill.local.resolver import Resolver
 
@@ -219,3 +222,50 @@ def _say_scores(name: str, result: dict[str, Any], say: Callable[[str], None], *
         say(f"  slot misses ({len(result['slot_misses'])}): utterance -> got (expected)")
         for m in result["slot_misses"]:
             say(f"    {m['say']!r}: {m['slot']} -> {m['got']} ({m['expected']})")
+
+
+# ---- what the model already says (a set line equal to one of these tests nothing) ----------
+
+# Alexa's own slot types have no value list in the model: fill them with what people say.
+BUILT_IN_VALUES = {"AMAZON.NUMBER": ["one", "two", "three", "four", "five", "six", "seven",
+                                     "eight", "nine", "ten"],
+                   "AMAZON.Ordinal": ["first", "second", "third", "fourth", "fifth", "sixth",
+                                      "seventh"]}
+
+
+def plain(text: str) -> str:
+    """Lower case, punctuation (apostrophes too) dropped, spaces folded."""
+    return " ".join(re.sub(r"[^\w\s]|_", "", text.lower()).split())
+
+
+def request_part(text: str, invocation: str) -> str:
+    """What follows "ask/tell <invocation> [joiner]", or the whole utterance if not invoked."""
+    words = plain(text).split()
+    name = invocation.split()
+    for i in range(len(words) - len(name) + 1):
+        if words[i : i + len(name)] == name and " ".join(words[:i]) in (*LAUNCH_VERBS, "alexa"):
+            rest = words[i + len(name) :]
+            if rest[:1] and rest[0] in CARRIER_JOINERS:
+                rest = rest[1:]
+            return " ".join(rest)
+    return " ".join(words)
+
+
+def model_phrases(found: model.Model) -> dict[str, str]:
+    """Every sample of `found` with every value and synonym of its slots in their places, and
+    Alexa's own built-in phrases, as plain text -> where it comes from (never the line itself)."""
+    seen: dict[str, str] = {}
+    for intent in found.intents.values():
+        for sample in intent.samples:
+            refs = model.SLOT_REF.findall(sample)
+            choices = [[p for v in found.types[intent.slots[r]] for p in (v.name, *v.synonyms)]
+                       if intent.slots[r] in found.types else BUILT_IN_VALUES[intent.slots[r]]
+                       for r in refs]
+            for combo in itertools.product(*choices):
+                text = sample
+                for ref, value in zip(refs, combo, strict=True):
+                    text = text.replace(f"{{{ref}}}", value, 1)
+                seen[plain(text)] = f"a sample of {intent.name}: {sample!r}"
+    for name, phrases in STANDARD_SAMPLES.items():
+        seen |= {plain(p): f"Alexa's built-in phrase for {name}" for p in phrases}
+    return seen

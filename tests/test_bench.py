@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import ast
-import itertools
 import json
 import math
-import re
 import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -19,7 +16,6 @@ import yaml
 from bench import report, stats, throughput, time_to_help, understanding
 from bench.cold_start import FORBIDDEN
 from skill import model
-from skill.local.alexa_phrases import CARRIER_JOINERS, LAUNCH_VERBS, STANDARD_SAMPLES
 
 ROOT = Path(__file__).absolute().parents[1]
 TITLES = ("1. Per request", "2. Cold start", "3. Web service", "4. Understanding",
@@ -63,46 +59,6 @@ def test_the_lambda_path_loads_no_web_voice_or_local_code() -> None:
 # ---- the labelled paraphrases -----------------------------------------------------------------
 
 
-def _plain(text: str) -> str:
-    """Lower case, punctuation (apostrophes too) dropped, spaces folded."""
-    return " ".join(re.sub(r"[^\w\s]|_", "", text.lower()).split())
-
-
-def _request_part(text: str, invocation: str) -> str:
-    """What follows "ask/tell <invocation> [joiner]", or the whole utterance if not invoked."""
-    words = _plain(text).split()
-    name = invocation.split()
-    for i in range(len(words) - len(name) + 1):
-        if words[i : i + len(name)] == name and " ".join(words[:i]) in (*LAUNCH_VERBS, "alexa"):
-            rest = words[i + len(name) :]
-            if rest[:1] and rest[0] in CARRIER_JOINERS:
-                rest = rest[1:]
-            return " ".join(rest)
-    return " ".join(words)
-
-
-def _filled(sample: str, slots: dict[str, str], types: dict[str, Any]) -> set[str]:
-    """`sample` with every value and synonym of its slots' types put in their place."""
-    refs = model.SLOT_REF.findall(sample)
-    choices = []
-    for ref in refs:
-        slot_type = slots.get(ref, "")
-        values = types.get(slot_type, ())
-        spoken = [p for v in values for p in (v.name, *v.synonyms)]
-        if slot_type == "AMAZON.NUMBER":  # Alexa's own type: what people say for a step number
-            spoken = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-        if slot_type == "AMAZON.Ordinal":
-            spoken = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh"]
-        choices.append(spoken or ["x"])
-    out = set()
-    for combo in itertools.product(*choices):
-        text = sample
-        for ref, value in zip(refs, combo, strict=True):
-            text = text.replace(f"{{{ref}}}", value, 1)
-        out.add(_plain(text))
-    return out
-
-
 def _test_strings() -> set[str]:
     """Every string literal in the tests' Python files and every string in their YAML files."""
     found: set[str] = set()
@@ -111,13 +67,13 @@ def _test_strings() -> set[str]:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                found.add(_plain(node.value))
+                found.add(understanding.plain(node.value))
     for path in (ROOT / "tests").rglob("*.yaml"):
         stack = [yaml.safe_load(path.read_text(encoding="utf-8"))]
         while stack:
             item = stack.pop()
             if isinstance(item, str):
-                found.add(_plain(item))
+                found.add(understanding.plain(item))
             elif isinstance(item, dict):
                 stack.extend([*item.keys(), *item.values()])
             elif isinstance(item, list):
@@ -136,7 +92,7 @@ def test_both_halves_cover_every_intent(en_us: model.Model) -> None:
     assert sum(map(len, halves)) >= 400
     for half in halves:
         assert set(en_us.intents) <= {p.intent for p in half}, "every intent in both halves"
-    said = [_plain(p.say) for half in halves for p in half]
+    said = [understanding.plain(p.say) for half in halves for p in half]
     assert len(said) == len(set(said)), "an utterance is in both halves"
 
 
@@ -149,17 +105,12 @@ def test_the_held_out_half_is_held_out_from_samples_builtins_and_tests(
     en_us: model.Model,
 ) -> None:
     paraphrases = understanding.load(understanding.HELD_OUT)
-    seen: dict[str, str] = {}
-    for intent in en_us.intents.values():
-        for sample in intent.samples:
-            for text in _filled(sample, intent.slots, en_us.types):
-                seen[text] = f"a sample of {intent.name}: {sample!r}"
-    for name, phrases in STANDARD_SAMPLES.items():
-        seen |= {_plain(p): f"Alexa's built-in phrase for {name}" for p in phrases}
+    seen = understanding.model_phrases(en_us)
     seen |= {text: "a string in tests/" for text in _test_strings() if text}
     copied = set()
     for p in paraphrases:
-        for form in {_plain(p.say), _request_part(p.say, en_us.invocation)}:
+        plain = understanding.plain(p.say)
+        for form in {plain, understanding.request_part(p.say, en_us.invocation)}:
             if form in seen:
                 copied.add(seen[form])  # where it comes from, never the held-out line itself
     assert copied == set(), "held-out lines equal to these"
@@ -169,7 +120,7 @@ def test_paraphrases_are_labelled_with_the_models_intents_and_values(
     paraphrases: list[understanding.Paraphrase], en_us: model.Model
 ) -> None:
     assert len(paraphrases) >= 90
-    said = [_plain(p.say) for p in paraphrases]
+    said = [understanding.plain(p.say) for p in paraphrases]
     assert len(said) == len(set(said)), "a paraphrase is listed twice"
     labels = {p.intent for p in paraphrases}
     assert labels - {understanding.LAUNCH} <= set(en_us.intents)
