@@ -33,7 +33,7 @@ def routes() -> list[Route | Silent]:
         intent("CrampGoneIntent", conv.cramp_gone),
         intent("CausesIntent", conv.causes),
         intent("PreventionIntent", conv.prevention),
-        intent("RedFlagCheckIntent", conv.checks),
+        intent("RedFlagCheckIntent", conv.warning_signs),
         intent("AMAZON.YesIntent", conv.yes),
         intent("AMAZON.NoIntent", conv.no),
         intent("UnsureIntent", conv.unsure),

@@ -37,7 +37,7 @@ class State:
     offered: tuple[str, ...] = ()  # offers made or topics given this session: never twice
     disclaimed: bool = False  # the "not a clinician" notice has been given this session
     last: tuple[Line, ...] = ()  # what was last said, for Repeat
-    turn: int = 0  # counts requests; picks among phrasing variants
+    variant: int = 0  # picks among phrasing variants; one more each request (stored as "turn")
     restarted: bool = False  # the session's attributes were of another shape: start afresh
 
 
@@ -390,7 +390,7 @@ def respond(event: Event, state: State, slots: Slots) -> Reply:
 def launch(state: State, slots: Slots) -> Reply:
     """The skill was opened with no request: welcome, and ask whether help is needed now.
     (Within a session, from the top: what was learned about the person stays.)"""
-    fresh = State(turn=state.turn, signs=state.signs, pregnant=state.pregnant,
+    fresh = State(variant=state.variant, signs=state.signs, pregnant=state.pregnant,
                   disclaimed=state.disclaimed)
     return _reply(fresh, (WELCOME,), pending="have_cramp")
 
@@ -416,7 +416,7 @@ def symptom_denied(state: State, slots: Slots) -> Reply:
     if state.pending == "redflag" and sign in _protocol().questions[state.question].covers:
         return no(state, slots)
     if state.pending == "checks":  # asked whether to check the signs, and already at it
-        return checks(state, slots)
+        return warning_signs(state, slots)
     if state.pending is None and state.step is None and "checks" not in state.offered:
         return _offer(state, "checks", (NOTED,))  # talking warning signs: offer to go through them
     return _reply(state, (NOTED, *reprompt_for(state)))
@@ -515,7 +515,7 @@ def repeat(state: State, slots: Slots) -> Reply:
 def start_over(state: State, slots: Slots) -> Reply:
     """Start the current activity again from its beginning."""
     if state.pending == "redflag":
-        return checks(replace(state, pending=None), slots)
+        return warning_signs(replace(state, pending=None), slots)
     if state.step is not None:
         return _guide(state, 0, (RESTART,))
     return launch(state, slots)
@@ -627,7 +627,7 @@ def prevention(state: State, slots: Slots) -> Reply:
     return _offer(replace(state, **disclaimed), "checks", body)
 
 
-def checks(state: State, slots: Slots) -> Reply:
+def warning_signs(state: State, slots: Slots) -> Reply:
     """Start the warning-sign questions, one at a time (or go on with the one waiting)."""
     state = _given(state, "checks")
     if state.pending == "redflag":  # "is it serious?" asked again: say why the question matters
@@ -731,7 +731,7 @@ def persistent_pain(state: State, slots: Slots) -> Reply:
     return _raise(state, _protocol().situations["pain_after_steps"], offer_steps=False)
 
 
-def error(state: State) -> Reply:
+def apology(state: State) -> Reply:
     """Something failed on our side: apologise, give the first instruction, keep the place."""
     return Reply(state, (ERROR,), (ERROR_REPROMPT,))
 
@@ -756,7 +756,7 @@ QUESTIONS: dict[str, Question] = {
                             cause_details),
     "when_common": Question((OFFER_WHEN_REPROMPT,), when_common, anything_else, when_common),
     "prevention": Question((OFFER_PREVENTION_REPROMPT,), prevention, anything_else, prevention),
-    "checks": Question((OFFER_CHECKS_REPROMPT,), checks, anything_else, checks),
+    "checks": Question((OFFER_CHECKS_REPROMPT,), warning_signs, anything_else, warning_signs),
     "continue_relief": Question((OFFER_CONTINUE_REPROMPT,), continue_relief, anything_else,
                                 continue_relief),
     "new_medicine": Question((ASK_NEW_MEDICINE_REPROMPT,), new_medicine, anything_else,
@@ -776,6 +776,6 @@ OFFERS = {
 # The events that answer or handle a waiting warning-sign question themselves (see respond()).
 HANDLES_QUESTION = frozenset({
     launch, emergency, symptom, symptom_denied, relief, pregnancy, medicine, cramp_gone,
-    still_cramping, causes, prevention, checks, yes, no, unsure, help_, repeat, start_over, stop,
-    fallback,
+    still_cramping, causes, prevention, warning_signs, yes, no, unsure, help_, repeat, start_over,
+    stop, fallback,
 })

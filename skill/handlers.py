@@ -78,7 +78,7 @@ class Apology(AbstractExceptionHandler):
             state = read_state(handler_input)
         except Exception:  # the state itself may be what broke
             state = conv.State()
-        return speak(handler_input, conv.error(state))
+        return speak(handler_input, conv.apology(state))
 
 
 def read_state(handler_input: HandlerInput) -> conv.State:
@@ -118,7 +118,7 @@ def speak(handler_input: HandlerInput, reply: conv.Reply) -> Response:
     night = at_night(handler_input)
 
     def voice(lines: tuple[content.Line, ...]) -> str:
-        body = catalog.render(lines, reply.state.turn, night)
+        body = catalog.render(lines, reply.state.variant, night)
         return ssml.wrap(ssml.soft(body) if night else body)
 
     builder = handler_input.response_builder.speak(voice(reply.speech))
@@ -145,9 +145,9 @@ def at_night(handler_input: HandlerInput) -> bool:
     return timezone.is_night(timezone.local_time(envelope.request.timestamp, zone))
 
 
-def apology() -> dict[str, Any]:
+def apology_response() -> dict[str, Any]:
     """A complete response envelope with the spoken apology, for when the SDK cannot run."""
-    speech = content.catalog().render(conv.error(conv.State()).speech)
+    speech = content.catalog().render(conv.apology(conv.State()).speech)
     return {
         "version": "1.0",
         "response": {

@@ -8,7 +8,7 @@ from typing import Any
 from ask_sdk_model import RequestEnvelope
 
 from .builder import build_skill
-from .handlers import apology
+from .handlers import apology_response
 
 log = logging.getLogger(__name__)
 
@@ -23,5 +23,5 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return SKILL.serializer.serialize(SKILL.invoke(request_envelope=envelope, context=context))
     except Exception as exc:  # not an envelope the SDK can read: still answer, never raise
         log.error("could not answer the event: %s", type(exc).__name__)
-        return apology()
+        return apology_response()
 

@@ -25,9 +25,9 @@ def load(attributes: Mapping[str, Any] | None, session_id: str | None = None) ->
     # Seed the phrasing rotation per session, so two nights don't open with the same words.
     seed = zlib.crc32((session_id or "").encode()) % 1009
     if not attributes:
-        return conv.State(turn=seed)
+        return conv.State(variant=seed)
     if not isinstance(attributes, Mapping) or attributes.get("v") != VERSION:
-        return conv.State(turn=seed, restarted=True)
+        return conv.State(variant=seed, restarted=True)
     a = attributes
     proto = protocol.default()
     muscle, pending = _text(a.get("muscle")), _text(a.get("pending"))
@@ -46,7 +46,7 @@ def load(attributes: Mapping[str, Any] | None, session_id: str | None = None) ->
         offered=_known(a.get("offered"), conv.OFFERS),
         disclaimed=a.get("disclaimed") is True,
         last=_lines(a.get("last")),
-        turn=_count(a.get("turn"), None, 0),
+        variant=_count(a.get("turn"), None, 0),
     )
 
 
@@ -67,7 +67,7 @@ def dump(state: conv.State) -> dict[str, Any]:
         "offered": list(state.offered),
         "disclaimed": state.disclaimed,
         "last": [[ln.key, dict(ln.values)] for ln in state.last],
-        "turn": state.turn + 1,
+        "turn": state.variant + 1,  # one more each request
     }
 
 

@@ -106,11 +106,6 @@ class DeviceTimeZones:
                 self._cache.popitem(last=False)
         return found
 
-    def clear(self) -> None:
-        """Forget every cached answer."""
-        with self._lock:
-            self._cache.clear()
-
     def _lookup(self, url: str, token: str) -> ZoneInfo | None:
         """Run the request on a daemon thread and wait at most `timeout` for it."""
         result: list[ZoneInfo | None] = []

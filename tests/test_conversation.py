@@ -34,7 +34,7 @@ STEP_KEYS = {f"step.{s.id}" for s in PROTOCOL.steps} | {
 
 def _run(state: conv.State, name: str, slots: conv.Slots) -> conv.Reply:
     reply = conv.respond(EVENTS[name], state, slots)  # as the router does
-    body = CATALOG.render(reply.speech, reply.state.turn)
+    body = CATALOG.render(reply.speech, reply.state.variant)
     ssml.check(ssml.wrap(body))
     if not reply.end:
         assert reply.reprompt, f"{name} left the microphone open with no reprompt"
@@ -188,7 +188,7 @@ def test_all_no_is_the_all_clear_with_its_safety_net() -> None:
 @settings(max_examples=200, deadline=None)
 @given(reachable_states())
 def test_session_attributes_carry_the_state_exactly(state: conv.State) -> None:
-    assert session.load(session.dump(state)) == replace(state, turn=state.turn + 1)
+    assert session.load(session.dump(state)) == replace(state, variant=state.variant + 1)
 
 
 def test_every_step_of_every_stretch_is_reachable_in_order() -> None:

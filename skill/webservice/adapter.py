@@ -17,7 +17,7 @@ from flask_ask_sdk.skill_adapter import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..handlers import apology
+from ..handlers import apology_response
 from .settings import Clock
 from .verification import Rejected, RequestVerifier
 
@@ -61,16 +61,14 @@ class VerifyingSkillAdapter(SkillAdapter):
             # As on Lambda, a skill that fails still answers, with its spoken apology. The
             # message may quote the request, so only the type goes to the log.
             log.error("skill dispatch failed: %s", type(error).__name__)
-            response = apology()
+            response = apology_response()
         return Response(json.dumps(response), mimetype="application/json")
 
     def _dispatch(self, envelope: dict[str, Any]) -> Any:
         """The skill's answer to an envelope the verifier has already parsed (and checked)."""
+        # What the SDK's handler does, minus parsing the JSON a second time (our serializer
+        # reads the dict the verifier already parsed).
         serializer = self._skill.serializer
-        if not hasattr(serializer, "read"):  # a skill with the SDK's own serializer
-            return self._webservice_handler.verify_request_and_dispatch(
-                http_request_headers=request.headers, http_request_body=json.dumps(envelope))
-        # What the SDK's handler does, minus parsing the JSON a second time.
         request_envelope = serializer.read(envelope, RequestEnvelope)
         return serializer.serialize(self._skill.invoke(request_envelope=request_envelope,
                                                        context=None))

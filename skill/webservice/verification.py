@@ -55,11 +55,6 @@ class RequestVerifier:
         self._max_body = max_body
         self._tolerance = tolerance
 
-    @property
-    def checks_signatures(self) -> bool:
-        """Whether signatures and timestamps are checked (False only for local testing)."""
-        return self._chains is not None
-
     def verify(self, body: bytes, headers: Headers, now: datetime) -> dict[str, Any]:
         """Returns the parsed request envelope, or raises `Rejected` at the first failed check."""
         if len(body) > self._max_body:
