@@ -63,7 +63,7 @@ def _run(quick: bool, say: Callable[[str], None],
     result: dict[str, Any] = {
         "rounds": rounds,
         "mix": list(events),
-        "handler": f"{ours.__module__}.{ours.__qualname__}",
+        "handler": "skill.lambda_function.lambda_handler",
         "alexa_api": endpoint is not None,
         "night_delivery": night,
         "all_us": {c: summary(merged[c]) for c in calls},
@@ -104,8 +104,9 @@ def _run(quick: bool, say: Callable[[str], None],
 
 
 def _phases(module: Any, events: dict[str, dict[str, Any]], rounds: int) -> dict[str, float]:
-    """Our request split into deserialise, invoke and serialise, when the module exposes SKILL."""
-    skill = getattr(module, "SKILL", None)
+    """Our request split into deserialise, invoke and serialise, when the module's handler (or
+    the module) exposes its skill."""
+    skill = getattr(module.lambda_handler, "skill", getattr(module, "SKILL", None))
     serializer = getattr(skill, "serializer", None)
     if skill is None or serializer is None:
         return {}

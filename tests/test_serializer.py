@@ -11,7 +11,7 @@ from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope, ResponseEnvelope
 
-from skill.lambda_function import SKILL, lambda_handler
+from skill.lambda_function import lambda_handler
 from skill.local import dialogs, envelopes
 from skill.local.simulator import Simulator
 from skill.serializer import FastSerializer
@@ -85,4 +85,4 @@ def test_bad_payloads_raise_the_sdk_exception(payload: str) -> None:
 
 
 def test_the_skill_uses_it() -> None:
-    assert isinstance(SKILL.serializer, FastSerializer)
+    assert isinstance(lambda_handler.skill.serializer, FastSerializer)
