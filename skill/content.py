@@ -6,7 +6,7 @@ import json
 import re
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,20 +35,19 @@ class Line:
 
     key: str
     values: tuple[tuple[str, str], ...] = ()
+    # The placeholder names the code fills (declared by line(); not part of what is said).
+    placeholders: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __call__(self, **values: object) -> Line:
         """This line with its placeholders filled."""
-        return Line(self.key, tuple(sorted((k, str(v)) for k, v in values.items())))
-
-
-# Every key the code can speak, with its placeholder names: filled by line(), checked by Catalog.
-DECLARED: dict[str, frozenset[str]] = {}
+        return Line(self.key, tuple(sorted((k, str(v)) for k, v in values.items())),
+                    self.placeholders)
 
 
 def line(key: str, *placeholders: str) -> Line:
-    """Declare a content key the code speaks (at import time, so start-up can check it exists)."""
-    DECLARED[key] = frozenset(placeholders)
-    return Line(key)
+    """A content key the code speaks, with the placeholders it fills; `declared()` finds every
+    one the conversation defines, so start-up can check each exists in the responses."""
+    return Line(key, placeholders=frozenset(placeholders))
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +195,12 @@ def _load(locale: str) -> Catalog:
     return found
 
 
+@cache
 def declared() -> dict[str, frozenset[str]]:
-    """The keys the code speaks (declared with line() when the conversation is imported)."""
-    from . import conversation  # noqa: F401
+    """The keys the code speaks: every line() the conversation defines, with its placeholders."""
+    from . import conversation
 
-    return DECLARED
+    return {v.key: v.placeholders for v in vars(conversation).values() if isinstance(v, Line)}
 
 
 def speakable() -> dict[str, frozenset[str]]:

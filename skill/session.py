@@ -8,7 +8,7 @@ from typing import Any
 
 from . import conversation as conv
 from . import protocol
-from .content import DECLARED, Line
+from .content import Line, declared
 
 # Session attributes come back from the client on every turn, so nothing read here is trusted:
 # a field of the wrong shape is dropped (its default used) rather than failing the turn.
@@ -106,7 +106,7 @@ def _lines(raw: object) -> tuple[Line, ...]:
         if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict)):
             return ()
         key, values = item
-        if not isinstance(key, str) or set(values) != DECLARED.get(key, clinical.get(key)):
+        if not isinstance(key, str) or set(values) != declared().get(key, clinical.get(key)):
             return ()
         if any(len(str(v)) > MAX_VALUE for v in values.values()):
             return ()

@@ -115,7 +115,7 @@ def test_a_night_key_must_replace_a_spoken_key(tmp_path: Path) -> None:
     real = (content.RESPONSES_DIR / "en-US.yaml").read_text(encoding="utf-8")
     path = _write(tmp_path, real.replace("night:\n  welcome:", "night:\n  welcom:"))
     with pytest.raises(content.ContentError, match=r"en-US.yaml:\d+: 'night.welcom' replaces no"):
-        content.Catalog.from_file(path).check_declared(content.DECLARED)
+        content.Catalog.from_file(path).check_declared(content.declared())
 
 
 @pytest.mark.parametrize("module", ["conversation", "handlers", "screen"])
