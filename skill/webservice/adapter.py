@@ -10,16 +10,20 @@ from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, g, request
-from flask_ask_sdk.skill_adapter import (
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..handlers import apology_response
+from .compat import ensure_oscrypto_importable
+from .settings import Clock
+from .verification import Rejected, RequestVerifier
+
+ensure_oscrypto_importable()  # flask_ask_sdk imports oscrypto, which fails on new OpenSSL
+
+from flask_ask_sdk.skill_adapter import (  # noqa: E402
     VERIFY_SIGNATURE_APP_CONFIG,
     VERIFY_TIMESTAMP_APP_CONFIG,
     SkillAdapter,
 )
-from werkzeug.exceptions import RequestEntityTooLarge
-
-from ..handlers import apology_response
-from .settings import Clock
-from .verification import Rejected, RequestVerifier
 
 log = logging.getLogger(__name__)
 

@@ -77,6 +77,3 @@ def ensure_oscrypto_importable() -> bool:
     finally:
         sys.meta_path.remove(finder)
     return True
-
-
-ensure_oscrypto_importable()

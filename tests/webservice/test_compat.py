@@ -34,7 +34,7 @@ def test_with_the_shim_flask_ask_sdk_imports_and_touches_nothing_else() -> None:
     result = _python(
         "import re, ssl, sys\n"
         "meta_path, search, context = list(sys.meta_path), re.search, ssl.create_default_context\n"
-        "import skill.webservice\n"
+        "from skill.webservice import create_app\n"
         "from flask_ask_sdk.skill_adapter import SkillAdapter\n"
         "from ask_sdk_webservice_support.verifier import RequestVerifier\n"
         "from oscrypto._openssl._libcrypto import libcrypto_version, libcrypto_version_info\n"
@@ -53,7 +53,7 @@ def test_with_the_shim_flask_ask_sdk_imports_and_touches_nothing_else() -> None:
 def test_the_shim_writes_no_bytecode_into_the_installed_package() -> None:
     cache = Path(oscrypto.__file__).parent / "_openssl" / "__pycache__"
     before = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in cache.iterdir()}
-    assert _python("import skill.webservice").returncode == 0
+    assert _python("from skill.webservice import create_app").returncode == 0
     after = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in cache.iterdir()}
     assert after == before
 
@@ -82,3 +82,10 @@ def test_the_lambda_path_never_imports_flask_or_the_webservice() -> None:
         "assert not loaded, loaded\n"
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_importing_the_package_loads_nothing_of_the_web_stack() -> None:
+    result = _python("import sys, skill.webservice\n"
+                     "print(sorted(m for m in sys.modules if m.startswith(('flask', 'oscrypto'))))")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
