@@ -43,17 +43,23 @@ def _recorded() -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return seen
 
 
-EXCHANGES = _recorded()
+Exchanges = list[tuple[dict[str, Any], dict[str, Any]]]
 
 
-def test_the_recording_covers_the_conversations() -> None:
-    types = {request["request"]["type"] for request, _ in EXCHANGES}
+@pytest.fixture(scope="module")
+def exchanges() -> Exchanges:
+    """Recorded once for this module, when its first test runs (never at collection)."""
+    return _recorded()
+
+
+def test_the_recording_covers_the_conversations(exchanges: Exchanges) -> None:
+    types = {request["request"]["type"] for request, _ in exchanges}
     assert {"LaunchRequest", "IntentRequest", "SessionEndedRequest"} <= types
-    assert len(EXCHANGES) > 150
+    assert len(exchanges) > 150
 
 
-def test_every_request_envelope_deserialises_to_the_same_objects() -> None:
-    for event, _ in EXCHANGES:
+def test_every_request_envelope_deserialises_to_the_same_objects(exchanges: Exchanges) -> None:
+    for event, _ in exchanges:
         payload = json.dumps(event)
         ours, theirs = fast.deserialize(payload, RequestEnvelope), stock.deserialize(
             payload, RequestEnvelope)
@@ -62,8 +68,8 @@ def test_every_request_envelope_deserialises_to_the_same_objects() -> None:
         assert type(ours.request) is type(theirs.request)
 
 
-def test_every_response_serialises_to_the_same_json() -> None:
-    for _, response in EXCHANGES:
+def test_every_response_serialises_to_the_same_json(exchanges: Exchanges) -> None:
+    for _, response in exchanges:
         model = stock.deserialize(json.dumps(response), ResponseEnvelope)
         assert fast.serialize(model) == stock.serialize(model)
 
