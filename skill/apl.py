@@ -12,8 +12,8 @@ responses/apl/step.json, and reads everything it shows from one datasource:
 `holdSeconds` > 0 shows a hold timer that counts down on the device; `theme` "dark" is the night
 palette (near-black, dim warm text, never bright white).
 
-The static check of documents against what APL accepts is a test tool, tests/apl_check.py (the
-tests and the preview use it; it is not part of the product).
+Documents are checked in the tests by Amazon's validator (apl-suggester, tests/apl_suggester.js)
+and by tests/apl_expressions.py for what it does not check; neither is part of the product.
 
 This runs in the Lambda: standard library and ask_sdk_model only; the document is read once, lazily.
 """

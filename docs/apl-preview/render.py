@@ -39,7 +39,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from skill import apl  # noqa: E402
-from tests import apl_check  # noqa: E402
+from tests import apl_expressions as expr  # noqa: E402
 
 PNG_KEY = "apl-mirror-sha256"
 # name -> (night?, viewport): each becomes docs/apl-preview/<name>.html and docs/<name>.png.
@@ -91,7 +91,7 @@ class Mirror:
     def __init__(self, document: dict, datasource: dict, viewport: dict) -> None:
         self.doc = document
         self.viewport = viewport
-        self.scope = apl_check.top_scope(document, datasource, viewport)
+        self.scope = expr.top_scope(document, datasource, viewport)
 
     def page(self, title: str, meta: dict) -> str:
         vp = self.viewport
@@ -117,8 +117,8 @@ class Mirror:
 
     def value(self, raw: Any, scope: ChainMap, where: str) -> Any:
         try:
-            return apl_check.evaluate_value(raw, scope)
-        except apl_check.ExpressionError as exc:
+            return expr.evaluate_value(raw, scope)
+        except expr.ExpressionError as exc:
             raise MirrorError(f"{where}: {exc}") from exc
 
     def dim(self, value: Any, where: str) -> str:
@@ -141,7 +141,7 @@ class Mirror:
         kind = node.get("type")
         if kind not in DRAWN:
             raise MirrorError(f"{path}: the mirror cannot draw a {kind!r}; teach render.py first")
-        if "when" in node and not apl_check.truthy(self.value(node["when"], scope, f"{path}.when")):
+        if "when" in node and not expr.truthy(self.value(node["when"], scope, f"{path}.when")):
             return ""
         scope = scope.new_child()
         for bind in node.get("bind") or ():
@@ -232,7 +232,7 @@ class Mirror:
         if props.get("maxLines"):
             style.append(f"display:-webkit-box;-webkit-box-orient:vertical;overflow:hidden;"
                          f"-webkit-line-clamp:{props['maxLines']}")
-        text = html.escape(apl_check.to_text(props.get("text", "")))
+        text = html.escape(expr.to_text(props.get("text", "")))
         return f'<div class="c t" style="{";".join(style)}">{text}</div>\n'
 
     def vector(self, props: dict, graphic: dict, style: list[str], path: str) -> str:
@@ -275,13 +275,13 @@ class Mirror:
             "stroke-linecap": p.get("strokeLineCap", "butt"),
             "stroke-linejoin": p.get("strokeLineJoin", "miter"),
         }
-        return "<path " + " ".join(f'{k}="{apl_check.to_text(v)}"' for k, v in attrs.items()) + "/>"
+        return "<path " + " ".join(f'{k}="{expr.to_text(v)}"' for k, v in attrs.items()) + "/>"
 
 
 def mirror_html(document: dict, datasource: dict, viewport_name: str, title: str) -> str:
     """The HTML mirror of `document` shown with `datasource` on the named viewport."""
     meta = {"datasource": datasource, "viewport": viewport_name}
-    return Mirror(document, datasource, apl_check.VIEWPORTS[viewport_name]).page(title, meta)
+    return Mirror(document, datasource, expr.VIEWPORTS[viewport_name]).page(title, meta)
 
 
 def preview_datasource(night: bool) -> dict:
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     document = apl.document()
     for name, (night, viewport_name) in PREVIEWS.items():
         datasource = preview_datasource(night)
-        if problems := apl_check.validate(document, datasource):
+        if problems := expr.validate(document, datasource):
             sys.exit("the document does not validate:\n" + "\n".join(problems))
         page = HERE / f"{name}.html"
         text = mirror_html(document, datasource, viewport_name, f"Cramp Coach: {name}")
@@ -354,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.html_only:
             continue
         png = ROOT / "docs" / f"{name}.png"
-        screenshot(page, png, apl_check.VIEWPORTS[viewport_name])
+        screenshot(page, png, expr.VIEWPORTS[viewport_name])
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         png.write_bytes(with_text_chunk(png.read_bytes(), PNG_KEY, digest))
         print(f"wrote {png.relative_to(ROOT)}")
