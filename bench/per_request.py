@@ -104,12 +104,9 @@ def _run(quick: bool, say: Callable[[str], None],
 
 
 def _phases(module: Any, events: dict[str, dict[str, Any]], rounds: int) -> dict[str, float]:
-    """Our request split into deserialise, invoke and serialise, when the module's handler (or
-    the module) exposes its skill."""
-    skill = getattr(module.lambda_handler, "skill", getattr(module, "SKILL", None))
-    serializer = getattr(skill, "serializer", None)
-    if skill is None or serializer is None:
-        return {}
+    """Our request split into deserialise, invoke and serialise."""
+    skill = module.lambda_handler.skill
+    serializer = skill.serializer
     from ask_sdk_model import RequestEnvelope
 
     times: dict[str, list[float]] = {"deserialise": [], "invoke": [], "serialise": []}

@@ -51,13 +51,8 @@ class Paraphrase:
 
 
 def load(path: Path = HELD_OUT) -> list[Paraphrase]:
-    """The labelled paraphrases in `path`: {intent: [text or {say, slot: value}]}, or a list of
-    {text, intent, slots}."""
+    """The labelled paraphrases in `path`: {intent: [text or {say, slot: value}]}."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if isinstance(raw, list):
-        return [Paraphrase(str(i["text"]), i["intent"], {k: str(v) for k, v in
-                                                          (i.get("slots") or {}).items()},
-                           "cramp coach" in str(i["text"]).lower()) for i in raw]
     found = []
     for key, items in raw.items():
         intent = key.removesuffix(INVOKED)
