@@ -349,6 +349,11 @@ def test_out_of_domain_stays_fallback(real: Resolver, say: str) -> None:
     # A yes/no word in front doesn't hide an emergency or a warning sign...
     ("no, I can't feel my foot", "SymptomReportIntent", {"symptom": "numbness"}),
     ("yes and my chest hurts", "EmergencyIntent", {}),
+    # Not being able to is a warning sign, never its denial (a denial sample with the sign's
+    # words in it once turned "i can't walk on it" into "the sign is absent").
+    ("i can't walk on it", "SymptomReportIntent", {"symptom": "cannot move"}),
+    ("i cannot put any weight on it", "SymptomReportIntent", {"symptom": "cannot move"}),
+    ("i can't feel my toes", "SymptomReportIntent", {"symptom": "numbness"}),
     # ...but a warning sign that is denied is a denial, not a report.
     ("no swelling at all", "SymptomDeniedIntent", {"symptom": "swelling"}),
     ("nope, it doesn't feel warm", "SymptomDeniedIntent", {"symptom": "warmth"}),
