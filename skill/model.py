@@ -13,6 +13,7 @@ from . import data
 MODELS_DIR = data.directory("interaction_model")
 LOCALE_FILE = re.compile(r"[a-z]{2}-[A-Z]{2}")
 SLOT_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+FALLBACK = "AMAZON.FallbackIntent"
 # Alexa's sample rules: letters, spaces, apostrophes, periods (abbreviations); no digits.
 SAMPLE_TEXT = re.compile(r"[a-zA-Z' .]+")
 INVOCATION = re.compile(r"[a-z][a-z' .]*[a-z]")
@@ -106,6 +107,7 @@ def _parse(raw: dict[str, Any], locale: str, text: str, path: Path) -> Model:
             values.append(value)
         types[slot_type["name"]] = tuple(values)
 
+    listed = {w.lower() for vs in types.values() for v in vs for w in (v.name, *v.synonyms)}
     intents: dict[str, Intent] = {}
     owner: dict[str, str] = {}
     templates: dict[str, str] = {}
@@ -131,6 +133,11 @@ def _parse(raw: dict[str, Any], locale: str, text: str, path: Path) -> Model:
             if folded in owner:
                 raise fail(f"sample {sample!r} is in both {owner[folded]} and {name}", sample)
             owner[folded] = name
+            # An out-of-domain sample that names a sign or a muscle would teach that a person
+            # saying it that way ("i have a cold foot") is not talking to us.
+            if name == FALLBACK and (named := _names_a_value(folded, listed)):
+                raise fail(f"intent {name}: sample {sample!r} names the slot value {named!r}",
+                           sample)
             near = _template(sample)
             if templates.get(near, name) != name:
                 raise fail(f"sample {sample!r} of {name} is a near-duplicate of one in "
@@ -140,6 +147,12 @@ def _parse(raw: dict[str, Any], locale: str, text: str, path: Path) -> Model:
             raise fail(f"intent {name}: slot(s) {sorted(unused)} appear in no sample", f'"{name}"')
         intents[name] = Intent(name, slots, samples)
     return Model(locale, invocation, intents, types, raw)
+
+
+def _names_a_value(sample: str, values: set[str]) -> str | None:
+    """The first listed slot value (or synonym) said in `sample` as whole words, if any."""
+    padded = f" {sample} "
+    return next((v for v in sorted(values) if f" {v} " in padded), None)
 
 
 def _template(sample: str) -> str:

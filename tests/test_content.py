@@ -223,6 +223,8 @@ def _intent(language: dict, name: str) -> dict:
             _intent(lm, "CausesIntent")["samples"][0].upper()), "is in both"),
         (lambda lm: _intent(lm, "SymptomReportIntent")["samples"].append(
             "okay my {symptom} is cramping"), "near-duplicate"),
+        (lambda lm: _intent(lm, "AMAZON.FallbackIntent")["samples"].append(
+            "i have a cold foot"), "names the slot value"),
         (lambda lm: lm.update(invocationName="cramps"), "two or more lower-case words"),
         (lambda lm: lm.update(invocationName="Cramp Coach"), "two or more lower-case words"),
         (lambda lm: lm.update(invocationName="cramp coach skill"), "must not contain"),
