@@ -7,7 +7,7 @@ from ask_sdk_core.skill_builder import SkillBuilder
 
 from . import apl, content, protocol
 from . import conversation as conv
-from .handlers import Apology, Route, Silent
+from .handlers import Apology, NameFree, Route, Silent
 from .serializer import FastSerializer
 
 
@@ -15,7 +15,7 @@ def intent(name: str, event: conv.Event) -> Route:
     return Route("IntentRequest", event, intent=name)
 
 
-def routes() -> list[Route | Silent]:
+def routes() -> list[Route | NameFree | Silent]:
     """Every request the skill answers, in the order they are tried."""
     return [
         Route("LaunchRequest", conv.launch),
@@ -50,13 +50,14 @@ def routes() -> list[Route | Silent]:
         intent("AMAZON.FallbackIntent", conv.fallback),
         # An intent this model doesn't have (a new built-in, a stale model): a helpful reprompt.
         Route("IntentRequest", conv.fallback),
+        NameFree(),  # CanFulfillIntentRequest: "could you take this?", asked before routing
         Silent("SessionEndedRequest", "session ended"),
         Silent("System.ExceptionEncountered", "Alexa reported an error"),
         Silent(None, "unhandled request"),
     ]
 
 
-def build_skill(table: list[Route | Silent] | None = None) -> CustomSkill:
+def build_skill(table: list[Route | NameFree | Silent] | None = None) -> CustomSkill:
     """The skill, with its content and protocol loaded and checked (a broken responses or
     protocol file fails here)."""
     clinical = protocol.default()

@@ -9,9 +9,16 @@ from typing import Any
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
+from ask_sdk_model.canfulfill import (
+    CanFulfillIntent,
+    CanFulfillIntentValues,
+    CanFulfillSlot,
+    CanFulfillSlotValues,
+    CanUnderstandSlotValues,
+)
 from ask_sdk_model.slu.entityresolution import StatusCode
 
-from . import content, screen, session, ssml, timezone
+from . import content, name_free, screen, session, ssml, timezone
 from . import conversation as conv
 
 log = logging.getLogger(__name__)
@@ -39,6 +46,25 @@ class Route(AbstractRequestHandler):
 
     def __repr__(self) -> str:
         return f"Route({self.intent or self.request_type} -> {self.event.__name__})"
+
+
+class NameFree(AbstractRequestHandler):
+    """CanFulfillIntentRequest: whether the skill takes an intent said without its name. It
+    speaks nothing, keeps no session state and asks no API (Alexa waits on it before routing)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return handler_input.request_envelope.request.object_type == "CanFulfillIntentRequest"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        name = request.intent.name if request.intent else ""
+        found = name_free.claim(name, heard_slots(handler_input))
+        answer = CanFulfillIntent(
+            can_fulfill=CanFulfillIntentValues(found.intent),
+            slots={slot: CanFulfillSlot(can_understand=CanUnderstandSlotValues(c.understand),
+                                        can_fulfill=CanFulfillSlotValues(c.fulfil))
+                   for slot, c in found.slots.items()})
+        return handler_input.response_builder.set_can_fulfill_intent(answer).response
 
 
 class Silent(AbstractRequestHandler):
@@ -88,6 +114,19 @@ def read_state(handler_input: HandlerInput) -> conv.State:
         return conv.State()
     attributes = handler_input.attributes_manager.session_attributes
     return session.load(attributes, envelope.session.session_id)
+
+
+def heard_slots(handler_input: HandlerInput) -> dict[str, name_free.Heard]:
+    """Each slot of the request: the canonical value Alexa resolved it to, and the words."""
+    request = handler_input.request_envelope.request
+    slots = getattr(getattr(request, "intent", None), "slots", None) or {}
+    found = {}
+    for name, slot in slots.items():
+        authorities = slot.resolutions.resolutions_per_authority if slot.resolutions else None
+        value = next((a.values[0].value.name for a in authorities or ()
+                      if a.status and a.status.code == StatusCode.ER_SUCCESS_MATCH), None)
+        found[name] = name_free.Heard(value, slot.value or None)
+    return found
 
 
 def slot_values(handler_input: HandlerInput) -> dict[str, str | None]:

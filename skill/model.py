@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ SLOT_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 FALLBACK = "AMAZON.FallbackIntent"
 # Alexa's sample rules: letters, spaces, apostrophes, periods (abbreviations); no digits.
 SAMPLE_TEXT = re.compile(r"[a-zA-Z' .]+")
+MAX_NAME_FREE_PHRASES = 5  # Amazon's limit per ingress point
 INVOCATION = re.compile(r"[a-z][a-z' .]*[a-z]")
 # Words that change nothing in a sample, for spotting near-duplicates across intents.
 FILLERS = frozenset({"please", "um", "uh", "er", "oh", "okay", "ok", "well", "alexa"})
@@ -146,7 +148,40 @@ def _parse(raw: dict[str, Any], locale: str, text: str, path: Path) -> Model:
         if unused := set(slots) - used:
             raise fail(f"intent {name}: slot(s) {sorted(unused)} appear in no sample", f'"{name}"')
         intents[name] = Intent(name, slots, samples)
+    _check_name_free(raw["interactionModel"].get("_nameFreeInteraction"), intents, fail)
     return Model(locale, invocation, intents, types, raw)
+
+
+def _check_name_free(container: Any, intents: Mapping[str, Intent],
+                     fail: Callable[[str, str | None], ModelError]) -> None:
+    """The name-free ingress points, within Amazon's rules: one skill launch point and intent
+    launch points for custom intents, each with one to five complete phrases, slot-free."""
+    if container is None:
+        return
+    points = container.get("ingressPoints") if isinstance(container, Mapping) else None
+    if not isinstance(points, list):
+        raise fail("_nameFreeInteraction: needs a list of ingressPoints", "_nameFreeInteraction")
+    seen: set[str] = set()
+    launches = 0
+    for point in points:
+        kind, name = point.get("type"), point.get("name")
+        where = f"ingress point {name or kind}"
+        if kind == "LAUNCH" and name is None:
+            launches += 1
+        elif kind != "INTENT" or name not in intents or name.startswith("AMAZON."):
+            raise fail(f"{where}: must be LAUNCH, or INTENT naming a custom intent", f'"{kind}"')
+        phrases = point.get("sampleUtterances") or []
+        if not 1 <= len(phrases) <= MAX_NAME_FREE_PHRASES:
+            raise fail(f"{where}: needs 1 to {MAX_NAME_FREE_PHRASES} phrases", f'"{kind}"')
+        for phrase in phrases:
+            text = phrase.get("value", "")
+            if phrase.get("format") != "RAW_TEXT" or not SAMPLE_TEXT.fullmatch(text):
+                raise fail(f"{where}: {text!r} must be RAW_TEXT, whole words, no slots", text)
+            if text.lower() in seen:
+                raise fail(f"{where}: {text!r} is given twice", text)
+            seen.add(text.lower())
+    if launches > 1:
+        raise fail("_nameFreeInteraction: one LAUNCH ingress point at most", '"LAUNCH"')
 
 
 def _names_a_value(sample: str, values: set[str]) -> str | None:

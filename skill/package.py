@@ -27,8 +27,8 @@ LAMBDA_HANDLER = "skill.lambda_function.lambda_handler"
 # command line, this packager, the protocol's review page). tests/test_package.py checks that
 # the Lambda loads exactly these.
 RUNTIME_MODULES = ("__init__", "apl", "builder", "content", "conversation", "data", "handlers",
-                   "lambda_function", "protocol", "screen", "serializer", "session", "ssml",
-                   "timezone", "yamlfile")
+                   "lambda_function", "name_free", "protocol", "screen", "serializer",
+                   "session", "ssml", "timezone", "yamlfile")
 CODE_SKIP = re.compile(r"(^|/)__pycache__/|\.pyc$")
 BYTECODE = re.compile(r"(^|/)__pycache__/|\.pyc$")
 RUNTIME_DEPENDENCIES = ("ask-sdk-core", "PyYAML", "tzdata")  # tzdata: device time zones

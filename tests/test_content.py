@@ -262,3 +262,37 @@ def test_the_compiled_catalog_is_the_same_catalog(tmp_path: Path) -> None:
     path.write_text('{"entries": {"welcome": {}}}', encoding="utf-8")
     with pytest.raises(content.ContentError, match="not a compiled catalog"):
         content.Catalog.from_compiled(path)
+
+
+def _name_free(raw: dict) -> list:
+    return raw["interactionModel"]["_nameFreeInteraction"]["ingressPoints"]
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    (lambda points: points[1]["sampleUtterances"][0].update(value="my {muscle} is cramping"),
+     "no slots"),
+    (lambda points: points[1]["sampleUtterances"].extend(
+        {"format": "RAW_TEXT", "value": f"cramp number {n}"} for n in ("one", "two")),
+     "1 to 5 phrases"),
+    (lambda points: points.append({"type": "INTENT", "name": "AMAZON.HelpIntent",
+                                   "sampleUtterances": [{"format": "RAW_TEXT", "value": "help"}]}),
+     "custom intent"),
+    (lambda points: points.append({"type": "LAUNCH", "sampleUtterances": [
+        {"format": "RAW_TEXT", "value": "open the calf coach"}]}), "one LAUNCH"),
+    (lambda points: points[2]["sampleUtterances"][0].update(
+        value=points[1]["sampleUtterances"][0]["value"]), "given twice"),
+])
+def test_a_broken_name_free_container_is_refused(tmp_path: Path, edit, problem: str) -> None:
+    raw = json.loads(_model_text())
+    edit(_name_free(raw))
+    path = tmp_path / "en-US.json"
+    path.write_text(json.dumps(raw, indent=2), encoding="utf-8")
+    with pytest.raises(model.ModelError, match=problem):
+        model.load(path=path)
+
+
+def test_the_name_free_phrases_reach_relief_causes_prevention_and_the_doctor_question() -> None:
+    points = _name_free(json.loads(_model_text()))
+    assert [p["type"] for p in points].count("LAUNCH") == 1
+    assert {p.get("name") for p in points} - {None} == {
+        "CrampReliefIntent", "CausesIntent", "PreventionIntent", "RedFlagCheckIntent"}

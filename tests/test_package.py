@@ -57,6 +57,8 @@ def test_the_skill_package_has_the_manifest_and_every_model(project: Path) -> No
     for locale in model.locales():
         shipped = project / "skill-package" / "interactionModels" / "custom" / f"{locale}.json"
         assert json.loads(shipped.read_text()) == model.load(locale).raw
+    # Alexa asks before routing a request said without the skill's name (skill/name_free.py).
+    assert {"type": "CAN_FULFILL_INTENT_REQUEST"} in manifest["apis"]["custom"]["interfaces"]
     for locale in manifest["privacyAndCompliance"]["locales"].values():
         assert (locale["privacyPolicyUrl"], locale["termsOfUseUrl"]) == (PRIVACY, TERMS)
     resources = json.loads((project / "ask-resources.json").read_text())

@@ -13,6 +13,7 @@ from skill.local.speaker import Speaker
 
 COMMANDS = {
     "/launch": "open the skill (a LaunchRequest)",
+    "/nameless": "/nameless <words>: would the skill claim them, said without its name?",
     "/new": "start a new session",
     "/help": "list these commands",
     "/quit": "leave",
@@ -66,7 +67,11 @@ class Chat:
             self.notice("(nothing heard: say something, or /quit to leave)")
             return None
         if line.startswith("/"):
-            return self.command(line.split()[0].lower())
+            name, _, rest = line.partition(" ")
+            if name.lower() == "/nameless":
+                self.claim(rest.strip())
+                return None
+            return self.command(name.lower())
         self.answer(self.simulator.say(line))
         return None
 
@@ -82,6 +87,21 @@ class Chat:
         else:
             self.notice(f"(unknown command {name}; try /help)")
         return None
+
+    def claim(self, words: str) -> None:
+        """Show whether the skill would take `words` said without its name, slot by slot."""
+        found = self.simulator.nameless(words) if words else None
+        if found is None:
+            self.notice("(no intent to ask about: try /nameless i've got a leg cramp)")
+            return
+        if self.options.jsonl:
+            self.out.write(json.dumps(found.as_json(), ensure_ascii=False) + "\n")
+        else:
+            slots = ", ".join(f"{k}={v!r}: {found.understood.get(k, 'not asked')}"
+                              for k, v in found.slots.items())
+            self.out.write(f"name-free {found.intent}: {found.answer}"
+                           + (f" ({slots})" if slots else "") + "\n")
+        self.out.flush()
 
     def answer(self, turn: Turn) -> None:
         """Show, then voice, one turn."""

@@ -7,6 +7,9 @@ A turn sends one of
   launch: ~ | say: "words" | intent: Name (with slots: {slot: value, or {heard: words}
   for words Alexa could not resolve, or {heard: words, value: canonical} for words it resolved})
   | request: {type: ..., ...} | new_session: ~
+  | nameless: "words" or {intent: Name, slots: {...}} (a CanFulfillIntentRequest: would the skill
+  take it, said without its name? checked with claims: YES|NO|MAYBE and claims_slots: {slot:
+  canUnderstand}; the conversation under way is left as it was)
 and checks any of
   hears / not_hears: phrase or list (case-insensitive)   first_sentence: the opening words
   matches: regex    reprompt: phrase or list    ends: bool    silent: true (no speech)
@@ -33,9 +36,9 @@ import yaml
 
 from skill import content, protocol, ssml
 from skill.local import alexa_api
-from skill.local.simulator import Simulator, Turn
+from skill.local.simulator import Claimed, Simulator, Turn
 
-SENDS = ("launch", "say", "intent", "request", "new_session")
+SENDS = ("launch", "say", "intent", "request", "new_session", "nameless")
 DEVICE = "amzn1.ask.device.DIALOG-DEVICE"
 
 
@@ -111,6 +114,11 @@ def _play(dialog: Dialog, simulator: Simulator) -> list[Failure]:
         if "new_session" in turn:
             simulator.new_session()
             continue
+        if "nameless" in turn:
+            problems = check_claim(turn, ask_nameless(simulator, turn["nameless"]))
+            if problems:
+                failures.append(Failure(dialog, number, turn, problems, ""))
+            continue
         heard = send(simulator, turn)
         problems = check(turn, heard)
         if problems:
@@ -128,6 +136,30 @@ def send(simulator: Simulator, turn: dict[str, Any]) -> Turn:
         return simulator.intent(turn["intent"], turn.get("slots"))
     fields = dict(turn["request"])
     return simulator.request(fields.pop("type"), fields)
+
+
+def ask_nameless(simulator: Simulator, asked: Any) -> Claimed | None:
+    """The skill's CanFulfillIntent answer for words, or for {intent, slots}."""
+    if isinstance(asked, dict):
+        return simulator.nameless_intent(asked["intent"], asked.get("slots"))
+    return simulator.nameless(str(asked))
+
+
+def check_claim(turn: dict[str, Any], found: Claimed | None) -> list[str]:
+    """What in a name-free answer breaks the expectations of `turn`."""
+    if found is None:
+        return ["expected an intent to ask about; the words resolved to none"]
+    problems = []
+    if "claims" in turn and found.answer != turn["claims"]:
+        problems.append(f"expected the skill to answer {turn['claims']} for {found.intent}, "
+                        f"it answered {found.answer}")
+    for slot, value in (turn.get("claims_slots") or {}).items():
+        if found.understood.get(slot) != value:
+            problems.append(f"expected slot {slot} understood {value}, got "
+                            f"{found.understood.get(slot)}")
+    if "heard_intent" in turn and found.intent != turn["heard_intent"]:
+        problems.append(f"expected intent {turn['heard_intent']}, resolved {found.intent}")
+    return problems
 
 
 def check(turn: dict[str, Any], heard: Turn) -> list[str]:

@@ -100,6 +100,18 @@ def exception_encountered(
     return request("System.ExceptionEncountered", fields, in_session=in_session, **options)
 
 
+def can_fulfill(
+    name: str, slots: Mapping[str, SlotValue] | None = None, **options: Unpack[Options]
+) -> dict[str, Any]:
+    """A CanFulfillIntentRequest: Alexa asking, before routing a request said without the
+    skill's name, whether the skill can take this intent with these slots (a new session)."""
+    skill_id = options.get("skill_id", DEFAULT_SKILL_ID)
+    alexa_slots = {slot: _slot(slot, value, skill_id) for slot, value in (slots or {}).items()}
+    fields = {"intent": {"name": name, "confirmationStatus": "NONE", "slots": alexa_slots}}
+    return request("CanFulfillIntentRequest", fields, **{**options, "new": True,
+                                                          "attributes": None})
+
+
 def from_resolution(resolution: Resolution, **options: Unpack[Options]) -> dict[str, Any]:
     """The envelope Alexa would send for what the local resolver heard."""
     if resolution.kind == "launch":

@@ -50,6 +50,23 @@ class Turn:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """The skill's answer to a CanFulfillIntentRequest: would it take this intent, said without
+    its name? (YES, NO or MAYBE, for the intent and for each slot's value.)"""
+
+    intent: str
+    slots: dict[str, str | None]  # what Alexa heard in each slot
+    answer: str | None  # canFulfill
+    understood: dict[str, str | None]  # slot -> canUnderstand
+    response: dict[str, Any] = field(repr=False)
+
+    def as_json(self) -> dict[str, Any]:
+        """The chat's --jsonl record for a name-free request."""
+        return {"nameless": True, "intent": self.intent, "slots": self.slots,
+                "can_fulfill": self.answer, "slots_understood": self.understood}
+
+
 class Simulator:
     """Holds one device's session with the skill, exactly as Alexa would carry it."""
 
@@ -112,6 +129,30 @@ class Simulator:
         values = {slot: self._slot_value(name, slot, v) for slot, v in (slots or {}).items()
                   if v is not None}
         return self._send(envelopes.intent(name, values, **self._session()))
+
+    def nameless(self, text: str) -> Claimed | None:
+        """Whether the skill would claim `text` said without its name (None: no intent to ask
+        about, as for a launch). The conversation under way is left as it was."""
+        resolution = self.resolver.resolve(text)
+        if resolution.kind != "intent" or resolution.intent is None:
+            return None
+        return self._claim(envelopes.can_fulfill(resolution.intent, resolution.slots,
+                                                 **self.options))
+
+    def nameless_intent(self, name: str, slots: Mapping[str, Any] | None = None) -> Claimed:
+        """Whether the skill would claim this intent said without its name, slots as in
+        `intent`."""
+        values = {slot: self._slot_value(name, slot, v) for slot, v in (slots or {}).items()
+                  if v is not None}
+        return self._claim(envelopes.can_fulfill(name, values, **self.options))
+
+    def _claim(self, event: dict[str, Any]) -> Claimed:
+        response = self.handler(event, None)
+        answer = (response.get("response") or {}).get("canFulfillIntent") or {}
+        intent = event["request"]["intent"]
+        return Claimed(intent["name"], _slot_values(intent["slots"]), answer.get("canFulfill"),
+                       {k: v.get("canUnderstand") for k, v in (answer.get("slots") or {}).items()},
+                       response)
 
     def request(self, type_: str, fields: Mapping[str, Any] | None = None) -> Turn:
         """Send any other request type (SessionEndedRequest, System.ExceptionEncountered, ...)."""
