@@ -40,28 +40,27 @@ class Issued:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
 
-def issue_ca(
-    common_name: str, key: rsa.RSAPrivateKey, parent: Issued | None, start: datetime, end: datetime
-) -> Issued:
-    """A root (no parent) or intermediate CA certificate."""
+def _certificate(subject: str, key: rsa.RSAPrivateKey, parent: Issued | None, start: datetime,
+                 end: datetime, *, ca: bool) -> x509.CertificateBuilder:
+    """What every certificate in the chain has: names, key, dates, constraints, key usage."""
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(parent.cert.subject if parent else _name(common_name))
+        .subject_name(_name(subject))
+        .issuer_name(parent.cert.subject if parent else _name(subject))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
                 content_commitment=False,
-                key_encipherment=False,
+                key_encipherment=not ca,
                 data_encipherment=False,
                 key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
+                key_cert_sign=ca,
+                crl_sign=ca,
                 encipher_only=False,
                 decipher_only=False,
             ),
@@ -74,6 +73,14 @@ def issue_ca(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()),
             critical=False,
         )
+    return builder
+
+
+def issue_ca(
+    common_name: str, key: rsa.RSAPrivateKey, parent: Issued | None, start: datetime, end: datetime
+) -> Issued:
+    """A root (no parent) or intermediate CA certificate."""
+    builder = _certificate(common_name, key, parent, start, end, ca=True)
     return Issued(builder.sign(parent.key if parent else key, hashes.SHA256()), key)
 
 
@@ -82,28 +89,7 @@ def issue_leaf(
 ) -> Issued:
     """An end-entity certificate shaped like Amazon's signing certificate."""
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(san))
-        .issuer_name(parent.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        _certificate(san, key, parent, start, end, ca=False)
         .add_extension(
             x509.ExtendedKeyUsage(
                 [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
@@ -111,11 +97,6 @@ def issue_leaf(
             critical=False,
         )
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(san)]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()),
-            critical=False,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(parent.key, hashes.SHA256())
     )
     return Issued(cert, key)

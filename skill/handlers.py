@@ -8,7 +8,7 @@ from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import IntentRequest, Response
+from ask_sdk_model import Response
 from ask_sdk_model.canfulfill import (
     CanFulfillIntent,
     CanFulfillIntentValues,
@@ -133,19 +133,11 @@ def slot_values(handler_input: HandlerInput) -> dict[str, str | None]:
     """Slot name -> canonical value when Alexa resolved one, else the words heard, else None;
     and, where Alexa resolved the words to something else, name + conv.HEARD -> the words (the
     conversation screens those too: "left arm" resolved to "arm" is still a left arm)."""
-    request = handler_input.request_envelope.request
-    if not isinstance(request, IntentRequest) or not request.intent or not request.intent.slots:
-        return {}
     values: dict[str, str | None] = {}
-    for name, slot in request.intent.slots.items():
-        values[name] = slot.value or None
-        authorities = slot.resolutions.resolutions_per_authority if slot.resolutions else None
-        for authority in authorities or ():
-            if authority.status and authority.status.code == StatusCode.ER_SUCCESS_MATCH:
-                values[name] = authority.values[0].value.name
-                break
-        if slot.value and slot.value != values[name]:
-            values[name + conv.HEARD] = slot.value
+    for name, heard in heard_slots(handler_input).items():
+        values[name] = heard.value or heard.words
+        if heard.words and heard.words != values[name]:
+            values[name + conv.HEARD] = heard.words
     return values
 
 

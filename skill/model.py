@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,7 +109,7 @@ def _parse(raw: dict[str, Any], locale: str, text: str, path: Path) -> Model:
             values.append(value)
         types[slot_type["name"]] = tuple(values)
 
-    listed = {w.lower() for vs in types.values() for v in vs for w in (v.name, *v.synonyms)}
+    listed = sorted({w.lower() for vs in types.values() for v in vs for w in (v.name, *v.synonyms)})
     intents: dict[str, Intent] = {}
     owner: dict[str, str] = {}
     templates: dict[str, str] = {}
@@ -184,10 +184,10 @@ def _check_name_free(container: Any, intents: Mapping[str, Intent],
         raise fail("_nameFreeInteraction: one LAUNCH ingress point at most", '"LAUNCH"')
 
 
-def _names_a_value(sample: str, values: set[str]) -> str | None:
+def _names_a_value(sample: str, values: Iterable[str]) -> str | None:
     """The first listed slot value (or synonym) said in `sample` as whole words, if any."""
     padded = f" {sample} "
-    return next((v for v in sorted(values) if f" {v} " in padded), None)
+    return next((v for v in values if f" {v} " in padded), None)
 
 
 def _template(sample: str) -> str:

@@ -53,15 +53,18 @@ def intent(
     **options: Unpack[Options],
 ) -> dict[str, Any]:
     """An IntentRequest; `unfilled` names the intent's slots that were declared but not heard."""
-    skill_id = options.get("skill_id", DEFAULT_SKILL_ID)
-    alexa_slots = {slot: _empty_slot(slot) for slot in unfilled}
-    alexa_slots |= {slot: _slot(slot, value, skill_id) for slot, value in (slots or {}).items()}
-    fields: dict[str, Any] = {
-        "intent": {"name": name, "confirmationStatus": "NONE", "slots": alexa_slots},
-    }
+    fields = _intent_field(name, slots, unfilled, options.get("skill_id", DEFAULT_SKILL_ID))
     if dialog_state is not None:
         fields = {"dialogState": dialog_state, **fields}
     return request("IntentRequest", fields, **options)
+
+
+def _intent_field(name: str, slots: Mapping[str, SlotValue] | None, unfilled: Iterable[str],
+                  skill_id: str) -> dict[str, Any]:
+    """The request's "intent": its name and slots, those declared but not heard left empty."""
+    alexa_slots = {slot: _empty_slot(slot) for slot in unfilled}
+    alexa_slots |= {slot: _slot(slot, value, skill_id) for slot, value in (slots or {}).items()}
+    return {"intent": {"name": name, "confirmationStatus": "NONE", "slots": alexa_slots}}
 
 
 def session_ended(
@@ -105,9 +108,7 @@ def can_fulfill(
 ) -> dict[str, Any]:
     """A CanFulfillIntentRequest: Alexa asking, before routing a request said without the
     skill's name, whether the skill can take this intent with these slots (a new session)."""
-    skill_id = options.get("skill_id", DEFAULT_SKILL_ID)
-    alexa_slots = {slot: _slot(slot, value, skill_id) for slot, value in (slots or {}).items()}
-    fields = {"intent": {"name": name, "confirmationStatus": "NONE", "slots": alexa_slots}}
+    fields = _intent_field(name, slots, (), options.get("skill_id", DEFAULT_SKILL_ID))
     return request("CanFulfillIntentRequest", fields, **{**options, "new": True,
                                                           "attributes": None})
 

@@ -126,9 +126,7 @@ class Simulator:
         """Send an intent directly. A slot value is a canonical value of the slot's type,
         {"heard": words} for words outside it (sent as ER_SUCCESS_NO_MATCH), or {"heard": words,
         "value": canonical} for words Alexa resolved to a value."""
-        values = {slot: self._slot_value(name, slot, v) for slot, v in (slots or {}).items()
-                  if v is not None}
-        return self._send(envelopes.intent(name, values, **self._session()))
+        return self._send(envelopes.intent(name, self._values(name, slots), **self._session()))
 
     def nameless(self, text: str) -> Claimed | None:
         """Whether the skill would claim `text` said without its name (None: no intent to ask
@@ -142,9 +140,7 @@ class Simulator:
     def nameless_intent(self, name: str, slots: Mapping[str, Any] | None = None) -> Claimed:
         """Whether the skill would claim this intent said without its name, slots as in
         `intent`."""
-        values = {slot: self._slot_value(name, slot, v) for slot, v in (slots or {}).items()
-                  if v is not None}
-        return self._claim(envelopes.can_fulfill(name, values, **self.options))
+        return self._claim(envelopes.can_fulfill(name, self._values(name, slots), **self.options))
 
     def _claim(self, event: dict[str, Any]) -> Claimed:
         response = self.handler(event, None)
@@ -161,6 +157,10 @@ class Simulator:
     def _session(self) -> dict[str, Any]:
         return {**self.options, "attributes": self.attributes, "new": not self.in_session,
                 "session_id": self.session_id}
+
+    def _values(self, intent: str, slots: Mapping[str, Any] | None) -> dict[str, SlotValue]:
+        return {slot: self._slot_value(intent, slot, v) for slot, v in (slots or {}).items()
+                if v is not None}
 
     def _slot_value(self, intent: str, slot: str, value: Any) -> SlotValue:
         type_name = self.resolver.slot_type(intent, slot)
