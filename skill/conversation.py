@@ -368,6 +368,14 @@ def _given(state: State, name: str) -> State:
     return state if name in state.offered else replace(state, offered=(*state.offered, name))
 
 
+def _answer_to_nothing(state: State) -> Reply:
+    """Yes or "not sure" with nothing asked: say so, and ask the one question such an answer
+    most likely meant, so the next yes or no means something (never the same reply again)."""
+    question = QUESTIONS["have_cramp"]
+    return _reply(state, (YES_NO_WITHOUT_QUESTION, *question.reprompt), pending="have_cramp",
+                  step=None, counting=False)
+
+
 def _menu(state: State, lead: tuple[Line, ...] = ()) -> Reply:
     return _reply(state, (*lead, MENU), pending=None, step=None, counting=False)
 
@@ -648,7 +656,7 @@ def yes(state: State, slots: Slots) -> Reply:
         return _raise(state, _question_sign(state))
     if state.pending in QUESTIONS:
         return QUESTIONS[state.pending].yes(state, slots)
-    return _menu(state, (YES_NO_WITHOUT_QUESTION,))
+    return _answer_to_nothing(state)
 
 
 def no(state: State, slots: Slots) -> Reply:
@@ -669,7 +677,7 @@ def unsure(state: State, slots: Slots) -> Reply:
         return _raise(state, _question_sign(state), (UNSURE,))
     if state.pending in QUESTIONS:
         return QUESTIONS[state.pending].unsure(state, slots)
-    return _menu(state, (YES_NO_WITHOUT_QUESTION,))
+    return _answer_to_nothing(state)
 
 
 def help_(state: State, slots: Slots) -> Reply:
