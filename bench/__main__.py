@@ -13,7 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, per_request, report, throughput, time_to_help, understanding
+from bench import (
+    cold_start,
+    per_request,
+    report,
+    throughput,
+    time_to_help,
+    understanding,
+    voice,
+)
 from bench.report import Row
 
 SECTIONS = {
@@ -22,6 +30,7 @@ SECTIONS = {
     "webservice": throughput,
     "understanding": understanding,
     "time_to_help": time_to_help,
+    "voice": voice,
 }
 DEFAULT_OUT = Path(__file__).with_name("results.json")
 

@@ -25,8 +25,6 @@ TITLE = "4. Understanding (local resolver on bench/sets: development and held-ou
 SETS = Path(__file__).with_name("sets")
 DEVELOPMENT = SETS / "development.yaml"  # may be read while improving the model
 HELD_OUT = SETS / "held-out.yaml"  # scored only
-LAUNCH = "LaunchRequest"
-ENDED = "SessionEndedRequest"
 FALLBACK = "AMAZON.FallbackIntent"
 INVOKED = " (invoked)"
 ORDINAL = "AMAZON.Ordinal"
@@ -67,19 +65,13 @@ def load(path: Path = HELD_OUT) -> list[Paraphrase]:
 
 def heard(resolution: Any) -> tuple[str, dict[str, str | None]]:
     """The intent a resolution sends (or the request type), and its canonical slot values."""
-    if resolution.kind == "launch":
-        return LAUNCH, {}
-    if resolution.kind == "end":
-        return ENDED, {}
-    # Alexa's own types (AMAZON.NUMBER) carry no resolution: their value is what is sent.
-    slots = {name: value.raw if value.status is None else value.value
-             for name, value in resolution.slots.items()}
+    intent, slots = resolution.sent()
     # The sets label a step's number `number` however it was said; Alexa sends "the third
     # step" in the intent's AMAZON.Ordinal slot instead, as "3".
     for value in resolution.slots.values():
         if value.type == ORDINAL:
             slots.setdefault(STEP_NUMBER, value.raw)
-    return resolution.intent, slots
+    return intent, slots
 
 
 def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, Any], list[Row]]:

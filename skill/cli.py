@@ -1,4 +1,4 @@
-"""The command line: chat | test-dialogs | serve | package | protocol.
+"""The command line: chat | hear | test-voice | test-dialogs | serve | package | protocol.
 
 Each command imports only what it needs, so the Lambda path never loads the local or web parts.
 """
@@ -31,7 +31,36 @@ def main(argv: list[str] | None = None) -> int:
                       help="the device's time zone, served by a local stand-in for the Alexa API")
     chat.add_argument("--at", metavar="ISO-TIME", type=_moment,
                       help="the device's clock, e.g. 2026-11-27T03:10 (local to --time-zone)")
+    chat.add_argument("--listen", action="store_true",
+                      help="an empty line records from the microphone until Enter (push to talk)")
     chat.set_defaults(run=_chat)
+
+    hear = commands.add_parser("hear", help="what is heard in WAV files, and what it resolves to")
+    hear.add_argument("files", nargs="+", type=Path, metavar="FILE.wav")
+    hear.add_argument("--jsonl", action="store_true", help="one JSON object per file")
+    hear.add_argument("--no-grammar", action="store_true",
+                      help="listen with pocketsphinx's general English model, not ours")
+    hear.add_argument("--locale", default="en-US")
+    hear.set_defaults(run=_hear)
+
+    voice = commands.add_parser("test-voice", help="say the model's samples with espeak-ng, hear "
+                                "them back, and report how often they land right")
+    voice.add_argument("--dialogs", nargs="*", type=Path, default=[], metavar="FILE",
+                       help="dialog files whose utterances to say as well")
+    voice.add_argument("--per-intent", type=int, metavar="N",
+                       help="at most N samples of each intent (default: all)")
+    voice.add_argument("--voices", default=None, help="espeak-ng voices, comma-separated "
+                       "(default: en-us+f5,en-us+f2)")
+    voice.add_argument("--rates", default=None, help="words a minute, comma-separated "
+                       "(default: 130,170)")
+    voice.add_argument("--no-grammar", action="store_true",
+                       help="listen with pocketsphinx's general English model, not ours")
+    voice.add_argument("--workers", type=int, default=2)
+    voice.add_argument("--json", action="store_true", help="the summary as one JSON object")
+    voice.add_argument("--min-accuracy", type=float, metavar="SHARE",
+                       help="exit 1 if fewer than this share (0 to 1) reach intent and slots")
+    voice.add_argument("--locale", default="en-US")
+    voice.set_defaults(run=_test_voice)
 
     dialogs = commands.add_parser("test-dialogs", help="run conversation files, report failures")
     dialogs.add_argument("files", nargs="*", type=Path,
@@ -71,7 +100,8 @@ def _chat(args: argparse.Namespace) -> int:
     from .local.simulator import Simulator
 
     options = Options(text=args.text, jsonl=args.jsonl, save_audio=args.save_audio,
-                      locale=args.locale, screen=args.device == "echo-show")
+                      locale=args.locale, screen=args.device == "echo-show",
+                      listen=args.listen)
     zone: tzinfo = UTC
     if args.time_zone:
         try:
@@ -97,6 +127,79 @@ def _chat(args: argparse.Namespace) -> int:
             return chat.run(sys.stdin, prompt=interactive)
         except KeyboardInterrupt:
             return 0
+
+
+def _hear(args: argparse.Namespace) -> int:
+    import json
+
+    from . import model
+    from .local import hearing
+    from .local.resolver import Resolver
+
+    raw = model.load(args.locale).raw
+    try:
+        ear = hearing.Ear(None if args.no_grammar else raw)
+    except hearing.HearingError as exc:
+        print(f"cannot hear: {exc}", file=sys.stderr)
+        return 2
+    resolver = Resolver(raw)
+    status = 0
+    with ear:
+        for path in args.files:
+            try:
+                samples, rate = hearing.read_wav(path)
+            except hearing.HearingError as exc:
+                print(f"{exc}", file=sys.stderr)  # the rest are still heard
+                status = 2
+                continue
+            text, resolution = hearing.listen(ear, resolver, samples, rate)
+            intent, slots = resolution.sent()
+            if args.jsonl:
+                record = {"file": str(path), "heard": text, "intent": intent, "slots": slots}
+                print(json.dumps(record, ensure_ascii=False), flush=True)
+            else:
+                shown = ", ".join(f"{k}={v}" for k, v in slots.items() if v is not None)
+                print(f"{path}: {text!r} -> {intent}" + (f" ({shown})" if shown else ""),
+                      flush=True)
+    return status
+
+
+def _test_voice(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from . import model
+    from .local import hearing, voice_test
+    from .local.resolver import Resolver
+
+    if (why := hearing.available()) is not None:
+        print(f"cannot hear: {why}", file=sys.stderr)
+        return 2
+    raw = model.load(args.locale).raw
+    resolver = Resolver(raw)
+    try:
+        cases = voice_test.sample_cases(raw, resolver, per_intent=args.per_intent)
+        cases += voice_test.dialog_cases(args.dialogs, resolver)
+    except (OSError, ValueError) as exc:
+        print(f"cannot read the dialogs: {exc}", file=sys.stderr)
+        return 2
+    voices = args.voices.split(",") if args.voices else voice_test.VOICES
+    rates = [int(r) for r in args.rates.split(",")] if args.rates else voice_test.RATES
+    print(f"saying {len(cases)} requests in {len(voices)} voices at {len(rates)} rates...",
+          file=sys.stderr, flush=True)
+    try:
+        trials = voice_test.run(cases, raw, voices=voices, rates=rates,
+                                grammar=not args.no_grammar,
+                                workers=max(1, min(args.workers, os.cpu_count() or 1)))
+    except Exception as exc:  # synthesis: espeak-ng missing or failing
+        print(f"cannot say the samples: {exc}", file=sys.stderr)
+        return 2
+    summary = voice_test.summarise(trials)
+    print(json.dumps(summary.as_json(), ensure_ascii=False) if args.json
+          else voice_test.render(summary))
+    if args.min_accuracy is not None and summary.accuracy < args.min_accuracy:
+        return 1
+    return 0
 
 
 def _moment(text: str) -> datetime:

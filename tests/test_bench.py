@@ -16,11 +16,12 @@ import yaml
 from bench import report, stats, throughput, time_to_help, understanding
 from bench.cold_start import FORBIDDEN
 from skill import model
+from skill.local.resolution import LAUNCH
 
 ROOT = Path(__file__).absolute().parents[1]
 TITLES = ("1. Per request", "2. Cold start", "3. Web service", "4. Understanding",
           "5. Time to help")
-SECTIONS = ("per_request", "cold_start", "webservice", "understanding", "time_to_help")
+SECTIONS = ("per_request", "cold_start", "webservice", "understanding", "time_to_help", "voice")
 
 
 def test_quick_run_prints_every_section_and_writes_results(tmp_path: Path) -> None:
@@ -41,8 +42,9 @@ def test_quick_run_prints_every_section_and_writes_results(tmp_path: Path) -> No
     assert {"ratio_rps", "ours", "echo"} <= set(results["webservice"])
     assert {"intent_accuracy", "slot_accuracy", "confusions"} <= set(results["understanding"])
     assert {"words", "seconds"} <= set(results["time_to_help"])
+    assert {"grammar", "open"} <= set(results["voice"])
     rows = results["rows"]
-    assert {row["section"][0] for row in rows} == set("12345")
+    assert {row["section"][0] for row in rows} == set("123456")
     for row in rows:
         assert set(row) == {"section", "what", "ours", "floor", "unit", "ratio", "target", "met"}
 
@@ -123,7 +125,7 @@ def test_paraphrases_are_labelled_with_the_models_intents_and_values(
     said = [understanding.plain(p.say) for p in paraphrases]
     assert len(said) == len(set(said)), "a paraphrase is listed twice"
     labels = {p.intent for p in paraphrases}
-    assert labels - {understanding.LAUNCH} <= set(en_us.intents)
+    assert labels - {LAUNCH} <= set(en_us.intents)
     assert any(p.invoked for p in paraphrases)
     for p in paraphrases:
         declared = en_us.intents[p.intent].slots if p.intent in en_us.intents else {}

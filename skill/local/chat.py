@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from skill.local.simulator import Simulator, Turn
 from skill.local.speaker import Speaker
@@ -29,6 +30,7 @@ class Options:
     save_audio: Path | None = None  # one WAV per turn here
     locale: str = "en-US"
     screen: bool = False  # an Echo Show: send APL, print what the screen shows
+    listen: bool = False  # an empty line records from the microphone until the next Enter
 
 
 class Chat:
@@ -36,7 +38,8 @@ class Chat:
 
     def __init__(self, options: Options, out: TextIO, notices: TextIO, *,
                  simulator: Simulator | None = None,
-                 speaker_factory: Callable[[], Speaker] = Speaker) -> None:
+                 speaker_factory: Callable[[], Speaker] = Speaker,
+                 microphone: Any = None, ear_factory: Callable[[], Any] | None = None) -> None:
         self.options = options
         self.out = out
         self.notices = notices
@@ -44,6 +47,10 @@ class Chat:
         wants_voice = not (options.text or options.jsonl) or options.save_audio is not None
         self.speaker = speaker_factory() if wants_voice else None
         self.turns = 0
+        self._microphone = microphone
+        self._ear_factory = ear_factory
+        self._ear: Any = None
+        self._lines: TextIO | None = None
 
     def run(self, lines: TextIO, prompt: bool = False) -> int:
         """Answer every line until /quit or end of input; the exit status."""
@@ -51,6 +58,9 @@ class Chat:
             self.options.save_audio.mkdir(parents=True, exist_ok=True)
         if self.speaker is not None and (message := self.speaker.notice()):
             self.notice(message)
+        self._lines = lines
+        if self.options.listen:
+            self.start_listening()
         while True:
             if prompt:
                 self.out.write("you> ")
@@ -63,6 +73,8 @@ class Chat:
 
     def handle(self, line: str) -> str | None:
         """Act on one line; "quit" when the chat should end."""
+        if not line and self._ear is not None:
+            line = self.hear()
         if not line:
             self.notice("(nothing heard: say something, or /quit to leave)")
             return None
@@ -74,6 +86,39 @@ class Chat:
             return self.command(name.lower())
         self.answer(self.simulator.say(line))
         return None
+
+    def start_listening(self) -> None:
+        """Get the microphone and recogniser ready, or say once why not and carry on in text."""
+        from skill.local import hearing
+        from skill.local.microphone import Microphone
+
+        self._microphone = self._microphone or Microphone()
+        problem = hearing.available() or self._microphone.problem()
+        if problem is not None:
+            self.notice(f"Listening is off: {problem}. Carrying on in text.")
+            return
+        from skill import model
+
+        self._ear = (self._ear_factory
+                     or (lambda: hearing.Ear(model.load(self.options.locale).raw)))()
+        self.notice("(press Enter, speak, press Enter again; or type)")
+
+    def hear(self) -> str:
+        """Record one request and return what was heard ('' for nothing)."""
+        from skill.local import hearing
+
+        assert self._lines is not None
+        self.notice("(listening... press Enter when done)")
+        with tempfile.TemporaryDirectory(prefix="cramp-coach-mic-") as tmp:
+            path = self._microphone.record(Path(tmp) / "said.wav", self._lines)
+            try:
+                samples, rate = hearing.read_wav(path)
+            except hearing.HearingError as exc:
+                self.notice(f"(could not hear that: {exc})")
+                return ""
+        text, _ = hearing.listen(self._ear, self.simulator.resolver, samples, rate)
+        self.notice(f"(heard: {text!r})" if text else "(heard nothing)")
+        return text
 
     def command(self, name: str) -> str | None:
         if name == "/quit":

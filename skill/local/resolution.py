@@ -8,6 +8,8 @@ from typing import Literal
 Kind = Literal["launch", "intent", "end"]
 Status = Literal["ER_SUCCESS_MATCH", "ER_SUCCESS_NO_MATCH"]
 FALLBACK = "AMAZON.FallbackIntent"
+LAUNCH = "LaunchRequest"
+ENDED = "SessionEndedRequest"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +47,13 @@ class Resolution:
     def is_fallback(self) -> bool:
         """Whether nothing in the model fitted the utterance."""
         return self.intent == FALLBACK
+
+    def sent(self) -> tuple[str, dict[str, str | None]]:
+        """What Alexa sends the skill: the request type or intent, and each slot's value."""
+        if self.kind == "launch":
+            return LAUNCH, {}
+        if self.kind == "end":
+            return ENDED, {}
+        # Alexa's own types (AMAZON.NUMBER) carry no resolution: their value is what is sent.
+        return str(self.intent), {name: value.raw if value.status is None else value.value
+                                  for name, value in self.slots.items()}

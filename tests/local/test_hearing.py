@@ -1,0 +1,230 @@
+"""Hearing: espeak-ng says requests, pocketsphinx hears them, the resolver reads what was heard.
+
+Every test here makes real audio and decodes it: nothing stands in for the recogniser.
+"""
+
+from __future__ import annotations
+
+import array
+import copy
+import io
+import json
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+
+from skill import model
+from skill.local import dialogs, hearing
+from skill.local.chat import Chat, Options
+from skill.local.microphone import Microphone
+from skill.local.resolver import Resolver
+from skill.local.speaker import Pyttsx3Synthesiser, probe
+
+ROOT = Path(__file__).resolve().parents[2]
+VOICE = "en-us+f5"  # one of test-voice's voices; the default male voice is mostly misheard
+pytestmark = [
+    pytest.mark.skipif(not probe().can_synthesise, reason="espeak-ng is not installed here"),
+    pytest.mark.skipif(hearing.available() is not None, reason="pocketsphinx is not installed"),
+]
+
+SAID = {  # what is said -> the intent and slots it must reach, through speech
+    "calf": ("my calf is cramping", "CrampReliefIntent", {"muscle": "calf"}),
+    "chest": ("i have chest pain", "EmergencyIntent", {}),
+    "swollen": ("my leg is swollen", "SymptomReportIntent", {"symptom": "swelling"}),
+    "causes": ("what causes leg cramps", "CausesIntent", {}),
+    "step": ("go to step three", "GoToStepIntent", {"number": "3"}),
+    "invoked": ("ask cramp coach how do i prevent leg cramps", "PreventionIntent", {}),
+    "launch": ("open cramp coach", "LaunchRequest", {}),
+}
+
+
+@pytest.fixture(scope="module")
+def voices(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("said")
+    jobs = [(text, folder / f"{key}.wav") for key, (text, _, _) in SAID.items()]
+    jobs.append(("what is the weather in paris tomorrow", folder / "weather.wav"))
+    Pyttsx3Synthesiser(voice=VOICE, rate=160).synthesise(jobs)
+    return {path.stem: path for _, path in jobs}
+
+
+@pytest.fixture(scope="module")
+def ear() -> hearing.Ear:
+    with hearing.Ear(model.load("en-US").raw) as built:
+        yield built
+
+
+def _hear(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "skill", "hear", *args], capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def test_hear_resolves_spoken_requests_and_reports_bad_files(voices: dict[str, Path],
+                                                            tmp_path: Path) -> None:
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF not really")
+    files = [str(voices[key]) for key in SAID] + [str(broken), str(voices["weather"])]
+    done = _hear("--jsonl", *files)
+    assert done.returncode == 2  # one file could not be read ...
+    assert "broken.wav" in done.stderr and "not a PCM WAV" in done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["file"] for r in records] == [f for f in files if f != str(broken)]  # ... the rest
+    for record, (_, intent, slots) in zip(records, SAID.values(), strict=False):
+        assert set(record) == {"file", "heard", "intent", "slots"}
+        assert record["intent"] == intent, record
+        assert {k: v for k, v in record["slots"].items() if v is not None} == slots, record
+    weather = records[-1]
+    assert weather["intent"] == "AMAZON.FallbackIntent"
+    # The open fallback: words outside the model are still heard as words.
+    assert {"weather", "tomorrow"} <= set(weather["heard"].split()), weather
+
+
+def test_hear_without_the_grammar_listens_openly(voices: dict[str, Path]) -> None:
+    done = _hear("--no-grammar", str(voices["causes"]))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{voices['causes']}: ")
+
+
+def _write(path: Path, samples: array.array | bytes, rate: int, channels: int,
+           width: int) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(width)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes() if isinstance(samples, array.array) else samples)
+    return path
+
+
+def _pcm(path: Path) -> tuple[array.array, int]:
+    with wave.open(str(path), "rb") as src:
+        assert (src.getsampwidth(), src.getnchannels()) == (2, 1)
+        return array.array("h", src.readframes(src.getnframes())), src.getframerate()
+
+
+@pytest.mark.skipif(sys.byteorder != "little", reason="builds little-endian test files by hand")
+def test_any_rate_width_and_channel_count_is_heard(voices: dict[str, Path], tmp_path: Path,
+                                                   ear: hearing.Ear) -> None:
+    mono, rate = _pcm(voices["calf"])
+    stereo = array.array("h", (s for x in mono for s in (x, x // 2)))
+    halved = array.array("h", ((mono[i] + mono[i + 1]) // 2 for i in range(0, len(mono) - 1, 2)))
+    wide = bytes(b for x in mono for b in (0, *(x & 0xFFFF).to_bytes(2, "little")))  # 24-bit
+    files = {
+        "stereo": _write(tmp_path / "stereo.wav", stereo, rate, 2, 2),
+        "11 kHz": _write(tmp_path / "low.wav", halved, rate // 2, 1, 2),  # upsampled to 16 kHz
+        "24-bit": _write(tmp_path / "wide.wav", wide, rate, 1, 3),
+        "8-bit": _write(tmp_path / "narrow.wav", bytes((x >> 8) + 128 for x in mono), rate, 1, 1),
+    }
+    resolver = _resolver()
+    for kind, path in files.items():
+        samples, got_rate = hearing.read_wav(path)
+        text, resolution = hearing.listen(ear, resolver, samples, got_rate)
+        assert resolution.intent == "CrampReliefIntent", (kind, text)
+        assert resolution.slots["muscle"].value == "calf", (kind, text)
+
+
+def test_samples_become_sixteen_bit_mono_exactly() -> None:
+    stereo = array.array("h", [1000, -1000, 300, 501]).tobytes()
+    assert array.array("h", hearing.mono16(stereo, 2, 2)).tolist() == [0, 400]
+    assert array.array("h", hearing.mono16(bytes([0x56, 0x34, 0x12]), 3, 1)).tolist() == [0x1234]
+    assert array.array("h", hearing.mono16(bytes([0, 255]), 1, 1)).tolist() == [-32768, 127 << 8]
+    assert array.array("h", hearing.upsample(array.array("h", [0, 100]).tobytes(), 8000,
+                                             16000)).tolist() == [0, 50, 100, 100]
+    with pytest.raises(hearing.HearingError, match="40-bit"):
+        hearing.mono16(bytes(10), 5, 1)
+
+
+def test_the_language_model_follows_the_interaction_model(tmp_path: Path) -> None:
+    said = tmp_path / "new.wav"
+    Pyttsx3Synthesiser(voice=VOICE, rate=150).synthesise([("my calf went kaput", said)])
+    samples, rate = hearing.read_wav(said)
+    raw = copy.deepcopy(model.load("en-US").raw)
+    intents = raw["interactionModel"]["languageModel"]["intents"]
+    relief = next(i for i in intents if i["name"] == "CrampReliefIntent")
+    before = hearing.Ear(raw)
+    relief["samples"].append("my {muscle} went kaput")  # a word the model never used
+    after = hearing.Ear(raw)
+    try:
+        assert "kaput" not in before.hear(samples, rate).split()
+        assert after.hear(samples, rate) == "my calf went kaput"
+    finally:
+        before.close()
+        after.close()
+
+
+def test_words_missing_from_the_dictionary_get_sounds_from_espeak() -> None:
+    phones = hearing.spoken_phones(["hammy", "spironolactone"])
+    assert phones["hammy"] == "HH AE M IY"
+    assert phones["spironolactone"].startswith("S P AY")
+    assert hearing.arpabet("kɹˈæmps") == "K R AE M P S"  # noqa: RUF001 (IPA stress mark)
+    assert hearing.arpabet("☃") == ""  # unknown symbols give no guess rather than a wrong one
+
+
+def _resolver() -> Resolver:
+    return Resolver(model.load("en-US").raw)
+
+
+class _Recorded:
+    """A microphone that 'records' a prepared WAV, consuming the Enter that ends recording."""
+
+    def __init__(self, *paths: Path) -> None:
+        self.paths = list(paths)
+
+    def problem(self) -> None:
+        return None
+
+    def record(self, path: Path, lines: io.TextIOBase) -> Path:
+        lines.readline()
+        path.write_bytes(self.paths.pop(0).read_bytes())
+        return path
+
+
+def test_chat_listens_push_to_talk(voices: dict[str, Path], ear: hearing.Ear) -> None:
+    out, notices = io.StringIO(), io.StringIO()
+    chat = Chat(Options(jsonl=True, listen=True), out, notices,
+                microphone=_Recorded(voices["calf"]), ear_factory=lambda: ear)
+    # Enter starts recording, Enter stops it; then a typed line still works.
+    assert chat.run(io.StringIO("\n\nit's better now\n")) == 0
+    turns = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [t["intent"] for t in turns] == ["CrampReliefIntent", "CrampGoneIntent"]
+    assert dialogs.spoken_keys(turns[0]["ssml"])[0] == "step.stretch.calf"
+    assert "(heard: 'my calf is cramping')" in notices.getvalue()
+
+
+def test_chat_without_a_microphone_says_so_once_and_carries_on_in_text() -> None:
+    out, notices = io.StringIO(), io.StringIO()
+    missing = Microphone(which=lambda name: None)
+    chat = Chat(Options(jsonl=True, listen=True), out, notices, microphone=missing)
+    assert chat.run(io.StringIO("my calf is cramping\n\nnext\n")) == 0
+    assert notices.getvalue().count("Listening is off: arecord is not installed") == 1
+    assert [json.loads(line)["intent"] for line in out.getvalue().splitlines()] == [
+        "CrampReliefIntent", "AMAZON.NextIntent"]
+
+
+def test_a_machine_with_no_capture_device_has_no_microphone() -> None:
+    def run(command: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        listing = "**** List of CAPTURE Hardware Devices ****\n" if command[-1] == "-l" else (
+            "null\n    Discard all samples\ndefault\n")
+        return subprocess.CompletedProcess(command, 0, listing, "")
+
+    assert Microphone(which=lambda name: "/usr/bin/arecord", run=run).problem() == (
+        "no microphone was found")
+
+
+def test_test_voice_speaks_every_intent_and_the_dialog_utterances() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "skill", "test-voice", "--per-intent", "1", "--rates", "170",
+         "--dialogs", str(ROOT / "tests/dialogs/spoken.yaml"), "--json", "--min-accuracy",
+         "0.8"], capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    intents = {i["name"] for i in model.load("en-US").raw["interactionModel"]["languageModel"][
+        "intents"]}
+    assert set(summary["by_intent"]) >= intents | {"LaunchRequest"}
+    spoken = {" ".join(hearing.spoken(str(t["say"])))
+              for d in dialogs.load(ROOT / "tests/dialogs/spoken.yaml") for t in d.turns
+              if "say" in t}
+    # One sample of each intent, the launch, and each distinct dialog line; two voices, one rate.
+    assert summary["trials"] == 2 * (len(intents) + 1 + len(spoken))
+    assert summary["accuracy"] >= 0.8
