@@ -23,7 +23,6 @@ import sys
 import tempfile
 import wave
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,14 +62,6 @@ class HearingError(Exception):
     """Speech could not be heard: no engine, or audio it cannot read. The message says which."""
 
 
-@dataclass(frozen=True, slots=True)
-class Heard:
-    """What was heard in one piece of audio, and how long the audio was."""
-
-    text: str
-    seconds: float
-
-
 def available() -> str | None:
     """None when hearing can work here, else why not (for a notice)."""
     try:
@@ -107,11 +98,6 @@ class Ear:
 
     def __exit__(self, *_: object) -> None:
         self.close()
-
-    def hear_file(self, path: str | Path) -> Heard:
-        """Decode one WAV file (any rate, channels and PCM width)."""
-        samples, rate = read_wav(path)
-        return Heard(self.hear(samples, rate), len(samples) / 2 / rate)
 
     def hear(self, samples: bytes, rate: int, *, openly: bool = False) -> str:
         """Decode 16-bit mono little-endian PCM at `rate` into lower-case words ('' if none).
