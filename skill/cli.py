@@ -171,6 +171,7 @@ def _test_voice(args: argparse.Namespace) -> int:
     from . import model
     from .local import hearing, voice_test
     from .local.resolver import Resolver
+    from .local.speaker import SpeechError
 
     if (why := hearing.available()) is not None:
         print(f"cannot hear: {why}", file=sys.stderr)
@@ -191,7 +192,7 @@ def _test_voice(args: argparse.Namespace) -> int:
         trials = voice_test.run(cases, raw, voices=voices, rates=rates,
                                 grammar=not args.no_grammar,
                                 workers=max(1, min(args.workers, os.cpu_count() or 1)))
-    except Exception as exc:  # synthesis: espeak-ng missing or failing
+    except (SpeechError, OSError) as exc:  # espeak-ng missing or failing
         print(f"cannot say the samples: {exc}", file=sys.stderr)
         return 2
     summary = voice_test.summarise(trials)
