@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from skill.local.speaker import SOUND_SERVERS
+from skill.local.speaker import has_device
 
 INSTALL_HINT = "sudo apt-get install alsa-utils"
 RATE = 16_000  # what the recogniser's acoustic model was trained on
@@ -32,16 +32,7 @@ class Microphone:
         arecord = self._which("arecord")
         if arecord is None:
             return f"arecord is not installed ({INSTALL_HINT})"
-        try:
-            cards = self._run([arecord, "-l"], capture_output=True, text=True, timeout=10,
-                              check=False).stdout
-            names = self._run([arecord, "-L"], capture_output=True, text=True, timeout=10,
-                              check=False).stdout.split()
-        except (OSError, subprocess.TimeoutExpired):
-            return "arecord could not list the capture devices"
-        if "card " not in cards and not any(server in names for server in SOUND_SERVERS):
-            return "no microphone was found"
-        return None
+        return None if has_device(arecord, self._run) else "no microphone was found"
 
     def record(self, path: Path, lines: TextIO) -> Path:
         """Record until the next line of `lines` (Enter) arrives; the WAV written."""

@@ -81,7 +81,7 @@ def probe(
     if aplay is None:
         return VoiceStatus(True, False, "aplay is not installed, so speech cannot be played",
                            INSTALL_HINT)
-    if not _has_output(aplay, run):
+    if not has_device(aplay, run):
         return VoiceStatus(True, False, "no sound card or sound server was found "
                            "(WAV files can still be saved)")
     return VoiceStatus(True, True)
@@ -241,14 +241,15 @@ def _loads_any(load_library: Callable[[str], object], names: Sequence[str]) -> b
     return False
 
 
-def _has_output(aplay: str, run: Run) -> bool:
+def has_device(tool: str, run: Run) -> bool:
+    """Whether ALSA's `tool` (aplay, or arecord for capture) has a card or sound server to use."""
     # "aplay -l" exits 0 even with no card, printing "no soundcards found" to stderr, so the
     # listing itself is read; a sound server (PulseAudio, PipeWire) plays without a listed card.
     try:
-        cards = run([aplay, "-l"], capture_output=True, text=True, timeout=5, check=False)
+        cards = run([tool, "-l"], capture_output=True, text=True, timeout=5, check=False)
         if any(line.startswith("card ") for line in cards.stdout.splitlines()):
             return True
-        devices = run([aplay, "-L"], capture_output=True, text=True, timeout=5, check=False)
+        devices = run([tool, "-L"], capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return any(line.strip() in SOUND_SERVERS for line in devices.stdout.splitlines())
