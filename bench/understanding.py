@@ -18,7 +18,12 @@ import yaml
 from bench.report import Row
 from bench.stats import median, percentile, ratio
 from skill import model
-from skill.local.alexa_phrases import CARRIER_JOINERS, LAUNCH_VERBS, STANDARD_SAMPLES
+from skill.local.alexa_phrases import (
+    BUILT_IN_VALUES,
+    CARRIER_JOINERS,
+    LAUNCH_VERBS,
+    STANDARD_SAMPLES,
+)
 
 SECTION = "4 understanding"
 TITLE = "4. Understanding (local resolver on bench/sets: development and held-out halves)"
@@ -214,12 +219,6 @@ def _say_scores(name: str, result: dict[str, Any], say: Callable[[str], None], *
 # ---- what the model already says (a set line equal to one of these tests nothing) ----------
 
 # Alexa's own slot types have no value list in the model: fill them with what people say.
-BUILT_IN_VALUES = {"AMAZON.NUMBER": ["one", "two", "three", "four", "five", "six", "seven",
-                                     "eight", "nine", "ten"],
-                   "AMAZON.Ordinal": ["first", "second", "third", "fourth", "fifth", "sixth",
-                                      "seventh"]}
-
-
 def plain(text: str) -> str:
     """Lower case, punctuation (apostrophes too) dropped, spaces folded."""
     return " ".join(re.sub(r"[^\w\s]|_", "", text.lower()).split())

@@ -42,6 +42,14 @@ STANDARD_SAMPLES: dict[str, tuple[str, ...]] = {
     "AMAZON.FallbackIntent": (),
 }
 
+# What Alexa's own slot types are said with in this skill (steps are few), for expanding samples.
+BUILT_IN_VALUES: dict[str, tuple[str, ...]] = {
+    "AMAZON.NUMBER": ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                      "ten"),
+    "AMAZON.Ordinal": ("first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+                       "eighth"),
+}
+
 # Said during a session, "exit" ends it at once with a SessionEndedRequest; no intent is sent.
 EXIT_PHRASES: tuple[str, ...] = ("exit", "exit skill", "exit the skill")
 

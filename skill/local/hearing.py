@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from skill.local.alexa_phrases import STANDARD_SAMPLES
+from skill.local.alexa_phrases import BUILT_IN_VALUES, STANDARD_SAMPLES
 
 RATE = 16_000  # what the acoustic model was trained on; higher rates are decoded as they are
 GENERAL_WORDS = 10_000  # commonest words of pocketsphinx's English model kept as the open fallback
@@ -40,8 +40,6 @@ DISCOUNT = 0.02  # the share of each history's probability left for unseen words
 SEARCH = {"topn": 16, "beam": 1e-70, "wbeam": 1e-50, "pbeam": 1e-70}
 _WORD = re.compile(r"[a-z0-9']+")
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_NUMBERS = _DIGITS[1:]  # what AMAZON.NUMBER slots are said with, for steps
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 _INVOKE = ("open {name}", "start {name}", "launch {name}", "alexa open {name}", "talk to {name}")
 _CARRY = ("ask {name} {request}", "tell {name} {request}", "alexa tell {name} {request}",
           "ask {name} about {request}", "tell {name} that {request}")
@@ -175,8 +173,7 @@ def corpus(model: Mapping[str, Any]) -> list[str]:
     values = {t["name"]: [p for v in t.get("values", ())
                           for p in (v["name"]["value"], *v["name"].get("synonyms", ()))]
               for t in lm.get("types", ())}
-    values["AMAZON.NUMBER"] = list(_NUMBERS)
-    values["AMAZON.Ordinal"] = list(_ORDINALS)
+    values |= {kind: list(said) for kind, said in BUILT_IN_VALUES.items()}
     name = " ".join(spoken(lm.get("invocationName", "")))
     phrases = [form.format(name=name) for form in _INVOKE] if name else []
     for intent in lm.get("intents", ()):
