@@ -120,12 +120,9 @@ def run(cases: Sequence[Case], model: Mapping[str, Any], *, voices: Sequence[str
         else:
             _start_worker(model, grammar)
             heard = [_hear_in_worker(p) for p in paths]
-    resolver = Resolver(model)
-    trials = []
-    for (case, voice, rate, _), (text, seconds, took) in zip(jobs, heard, strict=True):
-        intent, slots = resolver.resolve(text).sent()
-        trials.append(Trial(case, voice, rate, text, intent, slots, seconds, took))
-    return trials
+    return [Trial(case, voice, rate, text, intent, slots, seconds, took)
+            for (case, voice, rate, _), (text, intent, slots, seconds, took)
+            in zip(jobs, heard, strict=True)]
 
 
 _WORKER: tuple[Ear, Resolver] | None = None
@@ -136,12 +133,14 @@ def _start_worker(model: Mapping[str, Any], grammar: bool) -> None:
     _WORKER = Ear(model, grammar=grammar), Resolver(model)
 
 
-def _hear_in_worker(path: str) -> tuple[str, float, float]:
+def _hear_in_worker(path: str) -> tuple[str, str, dict[str, str | None], float, float]:
+    """What was heard, what it sends the skill, the audio's length and the time hearing took."""
     assert _WORKER is not None
     samples, rate = read_wav(path)
     began = time.perf_counter()
-    text, _ = listen(*_WORKER, samples, rate)
-    return text, len(samples) / 2 / rate, time.perf_counter() - began
+    text, resolution = listen(*_WORKER, samples, rate)
+    took = time.perf_counter() - began
+    return (text, *resolution.sent(), len(samples) / 2 / rate, took)
 
 
 @dataclass(frozen=True, slots=True)
