@@ -122,15 +122,19 @@ class _Parser:
                 node = ("index", node, index)
             elif self.at("("):
                 self.take("(")
-                args = []
-                while not self.at(")"):
-                    args.append(self.ternary())
-                    if not self.at(")"):
-                        self.take(",")
-                self.take(")")
-                node = ("call", node, tuple(args))
+                node = ("call", node, self.listed(")"))
             else:
                 return node
+
+    def listed(self, close: str) -> tuple:
+        """Comma-separated expressions up to and including `close` (after its opener)."""
+        items = []
+        while not self.at(close):
+            items.append(self.ternary())
+            if not self.at(close):
+                self.take(",")
+        self.take(close)
+        return tuple(items)
 
     def primary(self) -> tuple:
         kind, value = self.take()
@@ -151,13 +155,7 @@ class _Parser:
             self.take(")")
             return node
         if value == "[":
-            items = []
-            while not self.at("]"):
-                items.append(self.ternary())
-                if not self.at("]"):
-                    self.take(",")
-            self.take("]")
-            return ("array", tuple(items))
+            return ("array", self.listed("]"))
         raise ExpressionError(f"unexpected {value!r} in ${{{self.text}}}")
 
 

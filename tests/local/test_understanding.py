@@ -21,10 +21,10 @@ import pytest
 from bench import understanding
 from skill import model
 from skill.local.normalise import normalise, stem
+from skill.local.resolution import LAUNCH
 from skill.local.resolver import Resolver
 
 REAL_MODEL = Path(__file__).resolve().parents[2] / "interaction_model" / "en-US.json"
-LAUNCH = "LaunchRequest"
 FALLBACK = "AMAZON.FallbackIntent"
 ACCURACY_TARGET = 0.95
 
