@@ -185,6 +185,16 @@ def _test_voice(args: argparse.Namespace) -> int:
         print(f"cannot read the dialogs: {exc}", file=sys.stderr)
         return 2
     voices = args.voices.split(",") if args.voices else voice_test.VOICES
+    try:
+        unknown = voice_test.unknown_voices(voices)
+    except OSError as exc:  # no espeak-ng
+        print(f"cannot say the samples: {exc}", file=sys.stderr)
+        return 2
+    if unknown:
+        print(f"espeak-ng has no voice {', '.join(unknown)}: name a language such as en-us, "
+              "optionally with +variant such as +f5 (espeak-ng --voices, --voices=variant)",
+              file=sys.stderr)
+        return 2
     rates = [int(r) for r in args.rates.split(",")] if args.rates else voice_test.RATES
     print(f"saying {len(cases)} requests in {len(voices)} voices at {len(rates)} rates...",
           file=sys.stderr, flush=True)

@@ -8,6 +8,7 @@ and resolved; it is right when it lands on the intent and slot values its text s
 from __future__ import annotations
 
 import random
+import subprocess
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -61,6 +62,27 @@ class Trial:
         """The intent and every expected slot value came through."""
         return self.intent_right and all(self.slots.get(k) == v
                                          for k, v in self.case.slots.items())
+
+
+def unknown_voices(voices: Iterable[str], *, espeak: str = "espeak-ng",
+                   run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run
+                   ) -> list[str]:
+    """The voices espeak-ng does not have: pyttsx3 then speaks in its default voice, unsaid.
+
+    A voice is a language (`en-us`), optionally `+` a variant file name (`f5`, exact case).
+    """
+    listing = run([espeak, "--voices=variant"], capture_output=True, text=True,
+                  check=False).stdout
+    variants = {word.removeprefix("!v/") for line in listing.splitlines()
+                for word in line.split() if word.startswith("!v/")}
+    unknown = []
+    for voice in voices:
+        language, _, variant = voice.partition("+")
+        known = run([espeak, "-v", language, "-q", ""], capture_output=True, text=True,
+                    check=False).returncode == 0
+        if not known or (variant and variant not in variants):
+            unknown.append(voice)
+    return unknown
 
 
 def sample_cases(model: Mapping[str, Any], resolver: Resolver, *, per_intent: int | None = None,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from skill import model
-from skill.local import dialogs, hearing
+from skill.local import dialogs, hearing, voice_test
 from skill.local.chat import Chat, Options
 from skill.local.microphone import Microphone
 from skill.local.resolver import Resolver
@@ -228,3 +228,15 @@ def test_test_voice_speaks_every_intent_and_the_dialog_utterances() -> None:
     # One sample of each intent, the launch, and each distinct dialog line; two voices, one rate.
     assert summary["trials"] == 2 * (len(intents) + 1 + len(spoken))
     assert summary["accuracy"] >= 0.8
+
+
+def test_test_voice_refuses_a_voice_espeak_does_not_have() -> None:
+    # espeak-ng would quietly speak these in its default voice, which the figures do not describe.
+    for voice, unknown in (("en-us+f5,typo", "typo"), ("en-us+F5", "en-us+F5"),
+                           ("en-us+nosuchvariant", "en-us+nosuchvariant")):
+        done = subprocess.run([sys.executable, "-m", "skill", "test-voice", "--per-intent", "1",
+                               "--voices", voice], capture_output=True, text=True, timeout=120,
+                              check=False)
+        assert done.returncode == 2 and not done.stdout
+        assert f"espeak-ng has no voice {unknown}:" in done.stderr
+    assert voice_test.unknown_voices(["en-us+f5", "en-gb", "en-us+Alicia"]) == []
