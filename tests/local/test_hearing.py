@@ -45,7 +45,6 @@ SAID = {  # what is said -> the intent and slots it must reach, through speech
 def voices(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("said")
     jobs = [(text, folder / f"{key}.wav") for key, (text, _, _) in SAID.items()]
-    jobs.append(("what is the weather in paris tomorrow", folder / "weather.wav"))
     Pyttsx3Synthesiser(voice=VOICE, rate=160).synthesise(jobs)
     return {path.stem: path for _, path in jobs}
 
@@ -65,7 +64,7 @@ def test_hear_resolves_spoken_requests_and_reports_bad_files(voices: dict[str, P
                                                             tmp_path: Path) -> None:
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF not really")
-    files = [str(voices[key]) for key in SAID] + [str(broken), str(voices["weather"])]
+    files = [str(voices[key]) for key in SAID] + [str(broken)]
     done = _hear("--jsonl", *files)
     assert done.returncode == 2  # one file could not be read ...
     assert "broken.wav" in done.stderr and "not a PCM WAV" in done.stderr
@@ -75,16 +74,75 @@ def test_hear_resolves_spoken_requests_and_reports_bad_files(voices: dict[str, P
         assert set(record) == {"file", "heard", "intent", "slots"}
         assert record["intent"] == intent, record
         assert {k: v for k, v in record["slots"].items() if v is not None} == slots, record
-    weather = records[-1]
-    assert weather["intent"] == "AMAZON.FallbackIntent"
-    # The open fallback: words outside the model are still heard as words.
-    assert {"weather", "tomorrow"} <= set(weather["heard"].split()), weather
+
+
+ELSEWHERE = ("what is the weather in paris tomorrow", "play some jazz music",
+             "set an alarm for seven", "turn off the kitchen lights", "tell me a joke",
+             "what time is it in tokyo", "how tall is the eiffel tower",
+             "add milk to my shopping list")
+
+
+def test_out_of_domain_speech_is_heard_openly_and_mostly_stays_out(tmp_path: Path) -> None:
+    jobs = [(text, tmp_path / f"{n}.wav") for n, text in enumerate(ELSEWHERE)]
+    Pyttsx3Synthesiser(voice=VOICE, rate=160).synthesise(jobs)
+    done = _hear("--jsonl", *(str(path) for _, path in jobs))
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    kept = [r["heard"] for r in records if r["intent"] == "AMAZON.FallbackIntent"]
+    # Speech is forced towards the model's words, so some is misheard as a request (62% of the
+    # development half's out-of-domain speech stays out); most of these plain requests must.
+    assert len(kept) >= 5, records
+    # The open hearing: words the model never uses are still heard as words.
+    known = {w for phrase in hearing.corpus(model.load("en-US").raw) for w in phrase.split()}
+    assert any(set(text.split()) - known for text in kept), kept
 
 
 def test_hear_without_the_grammar_listens_openly(voices: dict[str, Path]) -> None:
     done = _hear("--no-grammar", str(voices["causes"]))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"{voices['causes']}: ")
+
+
+class _TwoHearings:
+    """An ear that hears one thing with the model's words and another openly."""
+
+    grammar = True
+
+    def __init__(self, first: str, openly: str) -> None:
+        self.said = {False: first, True: openly}
+        self.passes: list[bool] = []
+
+    def hear(self, samples: bytes, rate: int, *, openly: bool = False) -> str:
+        self.passes.append(openly)
+        return self.said[openly]
+
+
+@pytest.mark.parametrize(("first", "openly", "heard", "intent"), [
+    # Out-of-domain speech forced into the model's words, read as a request but not certainly:
+    # the open hearing says what it was, and it stays out of the domain.
+    ("what is a leg the chemist tomorrow", "what is the weather in paris tomorrow",
+     "what is the weather in paris tomorrow", "AMAZON.FallbackIntent"),
+    # A cramp or an emergency, even read uncertainly, is never dropped on the open hearing's word.
+    ("ow my calf is doing that thing again", "how my cat is doing that thing again",
+     "ow my calf is doing that thing again", "CrampReliefIntent"),
+    ("my chest is doing something weird", "my chess is doing something weird",
+     "my chest is doing something weird", "EmergencyIntent"),
+    # The open hearing finding some other request does not overrule the model's words.
+    ("so how about those causes then", "so how about those cause is then",
+     "so how about those causes then", "CausesIntent"),
+])
+def test_an_uncertain_reading_is_checked_against_an_open_hearing(
+        first: str, openly: str, heard: str, intent: str) -> None:
+    resolver = Resolver(model.load("en-US").raw)
+    assert resolver.resolve(first).score < 1.0  # else no second hearing is needed
+    text, resolution = hearing.listen(_TwoHearings(first, openly), resolver, b"", 16_000)
+    assert (text, resolution.sent()[0]) == (heard, intent)
+
+
+def test_a_certain_reading_is_not_heard_twice() -> None:
+    ear = _TwoHearings("my calf is cramping", "my calf is cramping")
+    hearing.listen(ear, Resolver(model.load("en-US").raw), b"", 16_000)
+    assert ear.passes == [False]
 
 
 def _write(path: Path, samples: array.array | bytes, rate: int, channels: int,
