@@ -40,7 +40,8 @@ FALLBACK_TARGET = 0.90  # out-of-domain requests left to Alexa
 MEDIAN_LIMIT_US = 500.0
 # Saying a cramp is happening must reach relief, or safety (a sign, an emergency), nowhere else.
 CRAMP_NOW = {"CrampReliefIntent", "PregnancyIntent"}
-RELIEF_OR_SAFETY = {*CRAMP_NOW, "SymptomReportIntent", "EmergencyIntent"}
+# "It's still cramping" is relief too: with no relief under way it starts it (conversation.py).
+RELIEF_OR_SAFETY = {*CRAMP_NOW, "StillCrampingIntent", "SymptomReportIntent", "EmergencyIntent"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,7 @@ _IRREGULAR = {
     "medicines": "medicin", "medicine": "medicin", "meds": "medicat", "med": "medicat",
     "this": "this", "its": "it", "us": "us", "yes": "yes", "news": "news", "worse": "worse",
     "better": "better", "always": "always", "sometimes": "sometimes", "anymore": "anymore",
+    "quite": "quite",  # not "quit": "it's quite red" is no request to stop
 }
 
 

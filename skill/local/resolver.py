@@ -183,6 +183,8 @@ class Resolver:
         heard = [self._heard(w) for w in tokens]  # "open cramp couch" is still the skill
         at = next((i for i in range(len(tokens) - n + 1)
                    if n and tuple(heard[i : i + n]) == self.invocation), -1)
+        if at < 0 and tokens[0] in LAUNCH_VERBS:  # "open cram coach": said right after "open"
+            at = 1 if self._sounds_like_name(heard[1 : 1 + n]) else -1
         if at < 0:
             return self._intent(tokens)
         before, after = tokens[:at], tokens[at + n :]
@@ -197,6 +199,15 @@ class Resolver:
         if not after and before[-1] in TRAILING_CARRIERS and len(before) > 1:
             return self._intent(before[:-1])
         return self._intent(tokens)
+
+    def _sounds_like_name(self, said: Sequence[str]) -> bool:
+        """`said` is the invocation name with a sound or so slipped in some word ("cram coach",
+        "camp coach"), and one word right: Alexa listens for the name after "open"."""
+        if len(said) != len(self.invocation):
+            return False
+        close = [a == b or (a[0] == b[0] and Levenshtein.distance(a, b) <= _SLIP_EDITS)
+                 for a, b in zip(said, self.invocation, strict=True)]
+        return all(close) and any(a == b for a, b in zip(said, self.invocation, strict=True))
 
     # ---- the skill's model ----------------------------------------------------------------
 

@@ -234,6 +234,18 @@ def test_launch_verbs_need_the_invocation_name(resolver: Resolver) -> None:
     assert resolver.resolve("open the window").kind == "intent"
 
 
+def test_a_name_slipped_by_a_sound_after_a_launch_verb_still_opens_the_skill(
+        resolver: Resolver) -> None:
+    # Right after "open", Alexa listens for a skill's name: one sound off in a word is the name.
+    for text in ("open cram coach", "alexa open camp coach", "start cramp couch"):
+        assert resolver.resolve(text) == Resolution("launch"), text
+    res = resolver.resolve("ask camp coach why do my legs cramp")
+    assert (res.kind, res.intent) == ("intent", "WhyCrampsIntent")
+    # Both words off, or a slip without a launch verb before it, is not the name.
+    for text in ("open calm couch", "open camp catch", "my camp coach"):
+        assert resolver.resolve(text).kind == "intent", text
+
+
 @pytest.mark.parametrize("text", ["exit", "Alexa, exit"])
 def test_exit_ends_the_session(resolver: Resolver, text: str) -> None:
     assert resolver.resolve(text).kind == "end"
