@@ -20,6 +20,7 @@ import pytest
 
 from bench import understanding
 from skill import model
+from skill.local import hearing
 from skill.local.normalise import normalise, stem
 from skill.local.resolution import LAUNCH
 from skill.local.resolver import Resolver
@@ -371,6 +372,46 @@ def test_safety_rules(real: Resolver, say: str, intent: str, slots: dict[str, st
     assert got == intent
     for name, value in slots.items():
         assert got_slots.get(name) == value
+
+
+# Ordinary ways of telling a sign, each tried with every value and synonym of SymptomType.
+REPORT_FRAMES = ("{sign}", "it's {sign}", "it {sign}", "it's been {sign}", "my leg is {sign}",
+                 "my calf {sign}", "they're {sign}", "both legs are {sign}", "i {sign}",
+                 "and {sign}", "yes {sign}", "yes it's {sign}")
+NEVER_FOR_A_SIGN = {"SymptomDeniedIntent", "AMAZON.NoIntent", "UnsureIntent", "CrampGoneIntent"}
+
+
+def test_a_sign_told_plainly_is_never_heard_as_its_denial_or_an_all_clear(
+        real: Resolver) -> None:
+    # A denial sample built as a frame around a value ("it {symptom}") or a synonym that holds a
+    # denial's words would turn "it swelled up" into "no swelling". The model must not.
+    types = {t["name"]: t for t in model.load("en-US").raw["interactionModel"][
+        "languageModel"]["types"]}
+    wrong = [f"{said!r} -> {got}"
+             for value in types["SymptomType"]["values"]
+             for sign in (value["name"]["value"], *value["name"].get("synonyms", ()))
+             for said in (frame.format(sign=sign) for frame in REPORT_FRAMES)
+             if (got := real.resolve(said).sent()[0]) in NEVER_FOR_A_SIGN]
+    assert wrong == []
+
+
+def test_every_way_the_model_says_a_cramp_a_sign_or_an_emergency_is_heard_as_one(
+        real: Resolver) -> None:
+    # Each sample of these intents, its slots filled until every value and synonym is said, must
+    # not be captured by a sample or synonym added to another intent.
+    lm = model.load("en-US").raw["interactionModel"]["languageModel"]
+    at_once = {"CrampReliefIntent", "PregnancyIntent", "StillCrampingIntent",
+               "SymptomReportIntent", "EmergencyIntent"}
+    wrong = []
+    for intent in lm["intents"]:
+        if intent["name"] not in {"CrampReliefIntent", "PregnancyIntent", "SymptomReportIntent",
+                                  "EmergencyIntent"}:
+            continue
+        allowed = {"EmergencyIntent"} if intent["name"] == "EmergencyIntent" else at_once
+        for text in hearing.corpus({"intents": [intent], "types": lm["types"]}):
+            if (got := real.resolve(text).sent()[0]) not in allowed:
+                wrong.append(f"{text!r} ({intent['name']}) -> {got}")
+    assert wrong == []
 
 
 if __name__ == "__main__":  # python -m tests.local.test_understanding: the numbers and misses
