@@ -378,6 +378,8 @@ class Resolver:
         self._postings = dict(postings)
         self._sizes = [max(1e-9, sum(map(self._weight, fs))) for fs in feats]
         self._negated = [not _NEGATIONS.isdisjoint(s.typed) for s in self.samples]
+        self._alone = [s.value is not None for s in self.samples]
+        self._owner = [s.intent for s in self.samples]
         by_word: dict[str, list[_Sample]] = defaultdict(list)
         for s in self.samples:
             if s.regex is not None:  # indexed by its rarest word: an utterance must say it
@@ -409,14 +411,16 @@ class Resolver:
                 shared[k] += w
         negated = not _NEGATIONS.isdisjoint(typed)
         nearest: dict[str, tuple[float, int]] = {}
-        for k, m in shared.items():
-            dice, recall = 2 * m / (total + self._sizes[k]), m / self._sizes[k]
-            if self.samples[k].value is not None:
-                recall = dice  # a value alone: its words, wherever they are, prove little
-            d = (dice + recall) / 2 - _NEGATION_COST * (negated != self._negated[k])
-            intent = self.samples[k].intent
-            if intent not in nearest or (d, -k) > (nearest[intent][0], -nearest[intent][1]):
-                nearest[intent] = (d, k)
+        sizes, alone, negations, owner = self._sizes, self._alone, self._negated, self._owner
+        for k, m in shared.items():  # the hot loop: hundreds of samples share some word
+            dice = 2 * m / (total + sizes[k])
+            # A value alone: its words, wherever they are, prove little, so no recall for it.
+            d = (dice + (dice if alone[k] else m / sizes[k])) / 2
+            if negated != negations[k]:
+                d -= _NEGATION_COST
+            held = nearest.get(owner[k])
+            if held is None or d > held[0] or (d == held[0] and k < held[1]):
+                nearest[owner[k]] = (d, k)
         singles = [(t, self._weight(t)) for t in set(typed)]
         spread_total = sum(w for _, w in singles) or 1.0
         best: tuple[float, int] | None = None
