@@ -24,6 +24,7 @@ from skill.local.alexa_phrases import (
     LAUNCH_VERBS,
     STANDARD_SAMPLES,
 )
+from skill.local.resolution import RELIEF_OR_SAFETY
 
 SECTION = "4 understanding"
 TITLE = "4. Understanding (local resolver on bench/sets: development and held-out halves)"
@@ -44,8 +45,6 @@ FALLBACK_TARGET = 0.90  # out-of-domain requests left to Alexa
 MEDIAN_LIMIT_US = 500.0
 # Saying a cramp is happening must reach relief, or safety (a sign, an emergency), nowhere else.
 CRAMP_NOW = {"CrampReliefIntent", "PregnancyIntent"}
-# "It's still cramping" is relief too: with no relief under way it starts it (conversation.py).
-RELIEF_OR_SAFETY = {*CRAMP_NOW, "StillCrampingIntent", "SymptomReportIntent", "EmergencyIntent"}
 
 
 @dataclass(frozen=True, slots=True)

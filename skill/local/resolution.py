@@ -10,6 +10,11 @@ Status = Literal["ER_SUCCESS_MATCH", "ER_SUCCESS_NO_MATCH"]
 FALLBACK = "AMAZON.FallbackIntent"
 LAUNCH = "LaunchRequest"
 ENDED = "SessionEndedRequest"
+# Where saying a cramp is happening may land: relief ("still cramping" starts it when none is under
+# way), or safety, a warning sign or an emergency. Hearing never drops these; the bench counts a
+# cramp sent anywhere else.
+RELIEF_OR_SAFETY = frozenset({"CrampReliefIntent", "PregnancyIntent", "StillCrampingIntent",
+                              "SymptomReportIntent", "EmergencyIntent"})
 
 
 @dataclass(frozen=True, slots=True)

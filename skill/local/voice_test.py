@@ -22,7 +22,7 @@ from skill.local import dialogs
 from skill.local.hearing import Ear, corpus, listen, read_wav, spoken
 from skill.local.resolution import LAUNCH
 from skill.local.resolver import Resolver
-from skill.local.speaker import Pyttsx3Synthesiser
+from skill.local.speaker import Pyttsx3Synthesiser, Run
 
 # espeak-ng voices pocketsphinx's American model hears well; its default male voice it mostly
 # does not (measured in bench/README.md), so the default would test the engine, not the model.
@@ -65,8 +65,7 @@ class Trial:
 
 
 def unknown_voices(voices: Iterable[str], *, espeak: str = "espeak-ng",
-                   run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run
-                   ) -> list[str]:
+                   run: Run = subprocess.run) -> list[str]:
     """The voices espeak-ng does not have: pyttsx3 then speaks in its default voice, unsaid.
 
     A voice is a language (`en-us`), optionally `+` a variant file name (`f5`, exact case).

@@ -55,6 +55,11 @@ def ear() -> hearing.Ear:
         yield built
 
 
+@pytest.fixture(scope="module")
+def resolver() -> Resolver:
+    return Resolver(model.load("en-US").raw)
+
+
 def _hear(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "skill", "hear", *args], capture_output=True,
                           text=True, timeout=300, check=False)
@@ -132,16 +137,15 @@ class _TwoHearings:
      "so how about those causes then", "CausesIntent"),
 ])
 def test_an_uncertain_reading_is_checked_against_an_open_hearing(
-        first: str, openly: str, heard: str, intent: str) -> None:
-    resolver = Resolver(model.load("en-US").raw)
+        first: str, openly: str, heard: str, intent: str, resolver: Resolver) -> None:
     assert resolver.resolve(first).score < 1.0  # else no second hearing is needed
     text, resolution = hearing.listen(_TwoHearings(first, openly), resolver, b"", 16_000)
     assert (text, resolution.sent()[0]) == (heard, intent)
 
 
-def test_a_certain_reading_is_not_heard_twice() -> None:
+def test_a_certain_reading_is_not_heard_twice(resolver: Resolver) -> None:
     ear = _TwoHearings("my calf is cramping", "my calf is cramping")
-    hearing.listen(ear, Resolver(model.load("en-US").raw), b"", 16_000)
+    hearing.listen(ear, resolver, b"", 16_000)
     assert ear.passes == [False]
 
 
@@ -163,7 +167,7 @@ def _pcm(path: Path) -> tuple[array.array, int]:
 
 @pytest.mark.skipif(sys.byteorder != "little", reason="builds little-endian test files by hand")
 def test_any_rate_width_and_channel_count_is_heard(voices: dict[str, Path], tmp_path: Path,
-                                                   ear: hearing.Ear) -> None:
+                                                   ear: hearing.Ear, resolver: Resolver) -> None:
     mono, rate = _pcm(voices["calf"])
     stereo = array.array("h", (s for x in mono for s in (x, x // 2)))
     halved = array.array("h", ((mono[i] + mono[i + 1]) // 2 for i in range(0, len(mono) - 1, 2)))
@@ -174,7 +178,6 @@ def test_any_rate_width_and_channel_count_is_heard(voices: dict[str, Path], tmp_
         "24-bit": _write(tmp_path / "wide.wav", wide, rate, 1, 3),
         "8-bit": _write(tmp_path / "narrow.wav", bytes((x >> 8) + 128 for x in mono), rate, 1, 1),
     }
-    resolver = _resolver()
     for kind, path in files.items():
         samples, got_rate = hearing.read_wav(path)
         text, resolution = hearing.listen(ear, resolver, samples, got_rate)
@@ -217,10 +220,6 @@ def test_words_missing_from_the_dictionary_get_sounds_from_espeak() -> None:
     assert phones["spironolactone"].startswith("S P AY")
     assert hearing.arpabet("kɹˈæmps") == "K R AE M P S"  # noqa: RUF001 (IPA stress mark)
     assert hearing.arpabet("☃") == ""  # unknown symbols give no guess rather than a wrong one
-
-
-def _resolver() -> Resolver:
-    return Resolver(model.load("en-US").raw)
 
 
 class _Recorded:
