@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from skill.local.resolver import Resolver
+
+REAL_MODEL = Path(__file__).resolve().parents[2] / "interaction_model" / "en-US.json"
 
 
 def _intent(name: str, samples: list[str], slots: list[dict[str, str]] | None = None) -> dict:
@@ -88,3 +91,9 @@ def small_model() -> dict[str, Any]:
 def resolver(small_model: dict[str, Any]) -> Resolver:
     """A resolver over the small model."""
     return Resolver(small_model)
+
+
+@pytest.fixture(scope="session")
+def real() -> Resolver:
+    """A resolver over the skill's own en-US model."""
+    return Resolver.from_file(REAL_MODEL)

@@ -55,11 +55,6 @@ def ear() -> hearing.Ear:
         yield built
 
 
-@pytest.fixture(scope="module")
-def resolver() -> Resolver:
-    return Resolver(model.load("en-US").raw)
-
-
 def _hear(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "skill", "hear", *args], capture_output=True,
                           text=True, timeout=300, check=False)
@@ -137,15 +132,15 @@ class _TwoHearings:
      "so how about those causes then", "CausesIntent"),
 ])
 def test_an_uncertain_reading_is_checked_against_an_open_hearing(
-        first: str, openly: str, heard: str, intent: str, resolver: Resolver) -> None:
-    assert resolver.resolve(first).score < 1.0  # else no second hearing is needed
-    text, resolution = hearing.listen(_TwoHearings(first, openly), resolver, b"", 16_000)
+        first: str, openly: str, heard: str, intent: str, real: Resolver) -> None:
+    assert real.resolve(first).score < 1.0  # else no second hearing is needed
+    text, resolution = hearing.listen(_TwoHearings(first, openly), real, b"", 16_000)
     assert (text, resolution.sent()[0]) == (heard, intent)
 
 
-def test_a_certain_reading_is_not_heard_twice(resolver: Resolver) -> None:
+def test_a_certain_reading_is_not_heard_twice(real: Resolver) -> None:
     ear = _TwoHearings("my calf is cramping", "my calf is cramping")
-    hearing.listen(ear, resolver, b"", 16_000)
+    hearing.listen(ear, real, b"", 16_000)
     assert ear.passes == [False]
 
 
@@ -167,7 +162,7 @@ def _pcm(path: Path) -> tuple[array.array, int]:
 
 @pytest.mark.skipif(sys.byteorder != "little", reason="builds little-endian test files by hand")
 def test_any_rate_width_and_channel_count_is_heard(voices: dict[str, Path], tmp_path: Path,
-                                                   ear: hearing.Ear, resolver: Resolver) -> None:
+                                                   ear: hearing.Ear, real: Resolver) -> None:
     mono, rate = _pcm(voices["calf"])
     stereo = array.array("h", (s for x in mono for s in (x, x // 2)))
     halved = array.array("h", ((mono[i] + mono[i + 1]) // 2 for i in range(0, len(mono) - 1, 2)))
@@ -180,7 +175,7 @@ def test_any_rate_width_and_channel_count_is_heard(voices: dict[str, Path], tmp_
     }
     for kind, path in files.items():
         samples, got_rate = hearing.read_wav(path)
-        text, resolution = hearing.listen(ear, resolver, samples, got_rate)
+        text, resolution = hearing.listen(ear, real, samples, got_rate)
         assert resolution.intent == "CrampReliefIntent", (kind, text)
         assert resolution.slots["muscle"].value == "calf", (kind, text)
 

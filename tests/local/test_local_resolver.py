@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from skill.local.normalise import MAX_WORDS, normalise
 from skill.local.resolution import FALLBACK, Resolution
 from skill.local.resolver import Resolver
-
-REAL_MODEL = Path(__file__).resolve().parents[2] / "interaction_model" / "en-US.json"
+from tests.local.conftest import REAL_MODEL
 
 
 @pytest.mark.parametrize(("short", "long"), [
@@ -301,12 +300,6 @@ def test_any_text_resolves_to_a_valid_reading(resolver: Resolver, text: str) -> 
 
 needs_real_model = pytest.mark.skipif(not REAL_MODEL.exists(),
                                       reason="interaction_model/en-US.json not written yet")
-
-
-@pytest.fixture(scope="module")
-def real() -> Resolver:
-    """A resolver over the skill's own en-US model."""
-    return Resolver.from_file(REAL_MODEL)
 
 
 @needs_real_model

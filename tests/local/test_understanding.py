@@ -14,7 +14,6 @@ Baseline (the resolver and model before this set was used): intent 69.7%, slot 5
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +24,6 @@ from skill.local.normalise import normalise, stem
 from skill.local.resolution import LAUNCH, RELIEF_OR_SAFETY
 from skill.local.resolver import Resolver
 
-REAL_MODEL = Path(__file__).resolve().parents[2] / "interaction_model" / "en-US.json"
 FALLBACK = "AMAZON.FallbackIntent"
 ACCURACY_TARGET = 0.95
 
@@ -273,11 +271,6 @@ CASES: list[Case] = [
 SAFETY = ("EmergencyIntent", "SymptomReportIntent")
 
 
-@pytest.fixture(scope="module")
-def real() -> Resolver:
-    return Resolver.from_file(REAL_MODEL)
-
-
 def _heard(resolver: Resolver, say: str) -> tuple[str, dict[str, str | None]]:
     return understanding.heard(resolver.resolve(say))
 
@@ -413,7 +406,7 @@ def test_every_way_the_model_says_a_cramp_a_sign_or_an_emergency_is_heard_as_one
 
 
 if __name__ == "__main__":  # python -m tests.local.test_understanding: the numbers and misses
-    intent_acc, slot_acc, misses = accuracy(Resolver.from_file(REAL_MODEL))
+    intent_acc, slot_acc, misses = accuracy(Resolver(model.load("en-US").raw))
     print(f"intent {intent_acc:.1%}  slot {slot_acc:.1%}  over {len(CASES)} utterances")
     print("\n".join(misses))
 
