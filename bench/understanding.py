@@ -1,6 +1,7 @@
 """Understanding: the local resolver's intent and slot accuracy on sets written blind to the model
-(bench/sets/): a development half that may be read to improve the model, and two held-out sets
-that are only scored (the first half, and a fresh set written later with the same brief)."""
+(bench/sets/): a development half that may be read to improve the model, and three held-out sets
+that are only scored (the first half, a fresh set written later with the same brief, and a third
+declared held-out before it was written)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,13 @@ HELD_OUT = SETS / "held-out.yaml"  # scored only
 # A second held-out set, written later with the same brief and never read: the first has been
 # scored at every stop, and collision checks have shown a few of its lines.
 HELD_OUT_FRESH = SETS / "held-out-fresh.yaml"
-HELD_OUT_SETS = (HELD_OUT, HELD_OUT_FRESH)
+# A third, declared held-out before its four batches were written, so that no score could choose
+# it: the fresh set was set aside after its scores were seen.
+HELD_OUT_THIRD = SETS / "held-out-third.yaml"
+HELD_OUT_SETS = (HELD_OUT, HELD_OUT_FRESH, HELD_OUT_THIRD)
+# How the report names each held-out set.
+HELD_OUT_LABELS = {HELD_OUT: "held-out", HELD_OUT_FRESH: "fresh held-out",
+                   HELD_OUT_THIRD: "third held-out"}
 FALLBACK = "AMAZON.FallbackIntent"
 INVOKED = " (invoked)"
 ORDINAL = "AMAZON.Ordinal"
@@ -92,7 +99,7 @@ def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, A
     held_items, dev_items = load(HELD_OUT), load(DEVELOPMENT)
     result = score(resolver, held_items)
     development = score(resolver, dev_items)
-    fresh = score(resolver, load(HELD_OUT_FRESH))
+    later = {path: score(resolver, load(path)) for path in HELD_OUT_SETS[1:]}
 
     passes = 3 if quick else 25
     resolve_us: list[float] = []
@@ -109,13 +116,16 @@ def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, A
             tokenise_us.append((t2 - t1) / 1000)
     result |= {"resolve_us": {"median": median(resolve_us), "p99": percentile(resolve_us, 99)},
                "tokenise_us": {"median": median(tokenise_us), "p99": percentile(tokenise_us, 99)},
-               "development": development, "fresh": _unread(fresh)}
+               "development": development,
+               **{path.stem.removeprefix("held-out-"): _unread(scored)
+                  for path, scored in later.items()}}
     say(f"  timed: {passes} passes over both halves")
-    _say_scores(HELD_OUT.name, result, say, utterances=False)  # its lines stay unread
-    _say_scores(HELD_OUT_FRESH.name, fresh, say, utterances=False)
+    held_out = {HELD_OUT: result, **later}
+    for path, scored in held_out.items():
+        _say_scores(path.name, scored, say, utterances=False)  # their lines stay unread
     _say_scores(DEVELOPMENT.name, development, say)
     rows = []
-    for label, scored, target in (("held-out", result, True), ("fresh held-out", fresh, True),
+    for label, scored, target in (*((HELD_OUT_LABELS[p], s, True) for p, s in held_out.items()),
                                   ("development", development, False)):
         rows += [
             Row(SECTION, f"intent accuracy ({label})", scored["intent_accuracy"] * 100, None, "%",
@@ -125,7 +135,8 @@ def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, A
                 None, f"≥ {SLOT_TARGET:.0%}" if target else "",
                 scored["slot_accuracy"] >= SLOT_TARGET if target else None),
         ]
-    for label, scored in (("held-out", result), ("fresh held-out", fresh)):
+    for path, scored in held_out.items():
+        label = HELD_OUT_LABELS[path]
         rows += [
             Row(SECTION, f"cramps routed away from relief or safety ({label})",
                 len(scored["cramps_misrouted"]), None, "", None, "0",
@@ -201,7 +212,7 @@ def score(resolver: Any, items: list[Paraphrase]) -> dict[str, Any]:
 
 
 def _unread(result: dict[str, Any]) -> dict[str, Any]:
-    """`result` without any utterance: the fresh set's lines go nowhere, not even the results
+    """`result` without any utterance: the later sets' lines go nowhere, not even the results
     file, so no later reading of the results can tune the model to them."""
     lines = ("confusions", "slot_misses", "cramps_misrouted", "emergencies_missed")
     return {k: (len(v) if k in lines else v) for k, v in result.items()}

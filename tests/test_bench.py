@@ -93,7 +93,7 @@ def test_both_halves_cover_every_intent(en_us: model.Model) -> None:
     halves = [understanding.load(p)
               for p in (understanding.DEVELOPMENT, *understanding.HELD_OUT_SETS)]
     assert sum(map(len, halves)) >= 400
-    # (The fresh set lost the lines equal to a sample or a development line: its short built-in
+    # (The later sets lost the lines equal to a sample or a development line: their short built-in
     # requests, such as every way it said "repeat", are all already there.)
     for half in halves[:2]:
         assert set(en_us.intents) <= {p.intent for p in half}, "every intent in both halves"
