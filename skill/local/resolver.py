@@ -363,7 +363,7 @@ class Resolver:
     # ---- the classifier -------------------------------------------------------------------
 
     def _train(self) -> None:
-        feats = [set(s.typed) if s.value else _features(s.typed) for s in self.samples]
+        feats = [dict.fromkeys(s.typed) if s.value else _features(s.typed) for s in self.samples]
         users: dict[str, set[str]] = defaultdict(set)
         vocab: dict[str, set[str]] = defaultdict(set)
         postings: dict[str, list[int]] = defaultdict(list)
@@ -389,7 +389,7 @@ class Resolver:
         self._by_word = dict(by_word)
 
     def _patterns(self, stems: Sequence[str]) -> list[_Sample]:
-        return [s for w in {"", *stems} for s in self._by_word.get(w, ())]
+        return [s for w in dict.fromkeys(["", *stems]) for s in self._by_word.get(w, ())]
 
     def _weight(self, feature: str) -> float:
         w = math.log(1 + self._n / self._df.get(feature, _UNSEEN))
@@ -401,7 +401,7 @@ class Resolver:
                   ) -> tuple[float, _Sample] | None:
         """The best (score, sample): nearest sample by weighted overlap, with its intent's
         coverage of the utterance's words. `inside` are the words of the slot values heard."""
-        wanted = {f: self._weight(f) for f in _features(typed) | set(inside)}
+        wanted = {f: self._weight(f) for f in {**_features(typed), **dict.fromkeys(inside)}}
         total = sum(wanted.values())
         shared: dict[int, float] = defaultdict(float)
         for f, w in wanted.items():
@@ -421,7 +421,7 @@ class Resolver:
             held = nearest.get(owner[k])
             if held is None or d > held[0] or (d == held[0] and k < held[1]):
                 nearest[owner[k]] = (d, k)
-        singles = [(t, self._weight(t)) for t in set(typed)]
+        singles = [(t, self._weight(t)) for t in dict.fromkeys(typed)]
         spread_total = sum(w for _, w in singles) or 1.0
         best: tuple[float, int] | None = None
         for intent, (d, k) in nearest.items():
@@ -466,9 +466,10 @@ def _stems(tokens: Sequence[str]) -> str:
     return " ".join(stem(w) for w in tokens)
 
 
-def _features(typed: Sequence[str]) -> set[str]:
-    """Stems, and each pair of neighbouring stems (joined by a space)."""
-    return {*typed, *(f"{a} {b}" for a, b in itertools.pairwise(typed))}
+def _features(typed: Sequence[str]) -> dict[str, None]:
+    """Stems, and each pair of neighbouring stems (joined by a space), in the order said: an
+    ordered set, so that sums of their weights, and so ties, never hang on string hashing."""
+    return dict.fromkeys([*typed, *(f"{a} {b}" for a, b in itertools.pairwise(typed))])
 
 
 def _filled(raw: str, value: _Value) -> SlotValue:

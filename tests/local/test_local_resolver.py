@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -380,3 +383,26 @@ def test_the_resolver_has_no_rule_for_any_intent() -> None:
     # Everything it knows comes from the model: no intent is named in its code.
     source = (Path(__file__).parents[2] / "skill" / "local" / "resolver.py").read_text()
     assert re.findall(r"\w+Intent\b", source) == []
+
+
+_READ_ALL = """
+import json, sys
+from bench import understanding
+from skill.local.resolver import Resolver
+resolver = Resolver.from_file(sys.argv[1])
+said = [p.say for p in understanding.load(understanding.DEVELOPMENT)]
+print(json.dumps([[r.intent, r.score, {k: v.value for k, v in r.slots.items()}]
+                  for r in map(resolver.resolve, said)]))
+"""
+
+
+@needs_real_model
+def test_every_reading_is_the_same_whatever_the_string_hash_seed() -> None:
+    # Python salts string hashes per process: a tie settled by set order would make local mode
+    # answer the same words differently from one run to the next.
+    runs = [subprocess.run([sys.executable, "-c", _READ_ALL, str(REAL_MODEL)], check=True,
+                           capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "PYTHONHASHSEED": seed},
+                           cwd=Path(__file__).parents[2]).stdout
+            for seed in ("1", "2", "3")]
+    assert json.loads(runs[0]) and runs[0] == runs[1] == runs[2]
