@@ -215,7 +215,7 @@ class Resolver:
         heard = [self._heard(w) for w in tokens]
         stems = [stem(w) for w in heard]
         typed, spans = self._typed(stems)
-        for variant in self._variants(typed, spans):
+        for variant in (*self._variants(typed, spans), tuple(stems)):
             sample = self._exact.get(variant)
             if sample is not None:
                 return self._reading(sample.intent, spans, heard, 1.0, sample.text)
@@ -449,6 +449,10 @@ class Resolver:
                 regex += map(re.escape, stems)
         shown = " ".join(" ".join(words(p)) if k % 2 == 0 else f"{{{p}}}"
                          for k, p in enumerate(parts)).split()
+        if not slots and all(t[:1] == "<" for t in typed):
+            # Words that are all slot values but written with no slot ("back", "charley horse"):
+            # Alexa learns them as words, so they stand only for themselves, said as written.
+            typed = regex
         return _Sample(intent, " ".join(shown), tuple(typed), tuple(slots),
                        re.compile(" ".join(regex)) if slots else None,
                        len(typed) - len(slots))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
@@ -406,3 +407,23 @@ def test_every_reading_is_the_same_whatever_the_string_hash_seed() -> None:
                            cwd=Path(__file__).parents[2]).stdout
             for seed in ("1", "2", "3")]
     assert json.loads(runs[0]) and runs[0] == runs[1] == runs[2]
+
+
+def test_a_sample_written_only_in_slot_values_stands_for_its_own_words(
+        small_model: dict[str, Any]) -> None:
+    # "back" is a muscle and, said alone, "go back a step"; "charley horse" a way to say calf.
+    # Alexa learns a sample with no slot as words, so neither becomes "any muscle at all".
+    model = copy.deepcopy(small_model)
+    lm = model["interactionModel"]["languageModel"]
+    muscles = lm["types"][0]["values"]
+    muscles.append({"name": {"value": "back"}})
+    muscles[0]["name"]["synonyms"] = [*muscles[0]["name"].get("synonyms", []), "charley horse"]
+    intents = {i["name"]: i for i in lm["intents"]}
+    intents["AMAZON.PreviousIntent"] = {"name": "AMAZON.PreviousIntent", "samples": ["back"]}
+    intents["CrampNowIntent"]["samples"].append("charley horse")
+    lm["intents"] = list(intents.values())
+    resolver = Resolver(model)
+    assert resolver.resolve("back").intent == "AMAZON.PreviousIntent"
+    assert resolver.resolve("charley horse").intent == "CrampNowIntent"
+    for said in ("ugh my foot", "my back", "my calf"):
+        assert resolver.resolve(said).intent != "AMAZON.PreviousIntent", said
