@@ -25,6 +25,9 @@ _SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"
              ("'m", " am"), ("'d", " would"), ("'s", " is"))
 _FILLER = frozenset({"please", "um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "uhm", "ugh",
                      "argh", "ah", "ahh", "oh", "mm", "mmm"})
+# A sound drawn out in writing ("owww", "sooo", "noooo") is the word a recogniser hears: no
+# English word has a letter three times running.
+_DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 # Samples can't hold digits: an emergency number is spelled the way it is said, digit by digit.
 # (Other numbers stay digits, as Alexa sends them in AMAZON.NUMBER slots.)
 _SPOKEN_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -40,7 +43,7 @@ def words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).translate(_APOSTROPHES).casefold()
     out: list[str] = []
     for token in _WORD.findall(text.replace("&", " and ")):
-        out.extend(_expand(token).split())
+        out.extend(_expand(_DRAWN_OUT.sub(r"\1", token)).split())
         if len(out) >= MAX_WORDS:
             break
     return [w for w in out[:MAX_WORDS] if w not in _FILLER]

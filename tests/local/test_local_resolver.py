@@ -42,6 +42,12 @@ def test_normalise_drops_case_punctuation_and_filler() -> None:
     assert normalise("  Um, MY calf -- is CRAMPING!!! please?") == "my calf is cramping"
 
 
+def test_a_drawn_out_sound_is_heard_as_its_word() -> None:
+    # A recogniser hears "owww" as "ow" and "ahhh" as "ah" (a filler); numbers stay as said.
+    assert normalise("owww my thigh, ahhh, it's sooo bad, count to 1000") == \
+        "ow my thigh it is so bad count to 1000"
+
+
 def test_normalise_caps_length() -> None:
     assert len(normalise("word " * 5000).split()) == MAX_WORDS
 
