@@ -14,6 +14,8 @@ from . import data
 MODELS_DIR = data.directory("interaction_model")
 LOCALE_FILE = re.compile(r"[a-z]{2}-[A-Z]{2}")
 SLOT_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# A slot is a word of its own: "{muscle}'s gone" leaves a stray "s" where a person says "is".
+SLOT_GLUED = re.compile(r"[^\s{]\{|\}[^\s}]")
 FALLBACK = "AMAZON.FallbackIntent"
 # Alexa's sample rules: letters, spaces, apostrophes, periods (abbreviations); no digits.
 SAMPLE_TEXT = re.compile(r"[a-zA-Z' .]+")
@@ -126,6 +128,9 @@ def _parse(raw: dict[str, Any], locale: str, text: str, path: Path) -> Model:
         for sample in samples:
             if not SAMPLE_TEXT.fullmatch(SLOT_REF.sub("a", sample)):
                 raise fail(f"intent {name}: sample {sample!r} has characters Alexa refuses", sample)
+            if SLOT_GLUED.search(sample):
+                raise fail(f"intent {name}: sample {sample!r} has a slot joined to a word "
+                           "(write it as a word of its own: 'my {muscle} is gone')", sample)
             for ref in SLOT_REF.findall(sample):
                 if ref not in slots:
                     raise fail(f"intent {name}: sample {sample!r} names unknown slot {{{ref}}}",

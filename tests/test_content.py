@@ -219,6 +219,8 @@ def _intent(language: dict, name: str) -> dict:
          "characters Alexa refuses"),
         (lambda lm: _intent(lm, "CausesIntent")["samples"].append("i ran 5 miles"),
          "characters Alexa refuses"),
+        (lambda lm: _intent(lm, "CrampReliefIntent")["samples"].append("my {muscle}'s gone"),
+         "slot joined to a word"),
         (lambda lm: _intent(lm, "PreventionIntent")["samples"].append(
             _intent(lm, "CausesIntent")["samples"][0].upper()), "is in both"),
         (lambda lm: _intent(lm, "SymptomReportIntent")["samples"].append(
