@@ -9,9 +9,8 @@ It imitates what Alexa's language understanding does with a skill's model, and n
 3. Slot values and synonyms anywhere in the utterance stand for their type, as in a sample.
 4. A sample said as written (slot values from their lists) is certain. A sample said with a
    value outside its slot's list still matches, the value passed on with ER_SUCCESS_NO_MATCH.
-5. Anything else is scored against every sample by the words they share, each word weighted by
-   how few intents use it (a statistical classifier trained on the samples, as Alexa's is); below
-   the threshold it is the fallback, as out of the domain.
+5. Anything else goes to a statistical classifier trained on the samples, as Alexa's is
+   (`skill.local.classifier`); below the threshold it is the fallback, out of the domain.
 
 There is no rule for any particular intent, word or answer: what the model does not teach, a
 device does not know, and neither does this.
@@ -19,9 +18,7 @@ device does not know, and neither does this.
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -39,6 +36,7 @@ from skill.local.alexa_phrases import (
     STANDARD_SAMPLES,
     TRAILING_CARRIERS,
 )
+from skill.local.classifier import FUNCTION_STEMS, Classifier, Example
 from skill.local.normalise import stem, words
 from skill.local.resolution import FALLBACK, Resolution, SlotValue
 
@@ -52,24 +50,6 @@ _SLIP_MIN_LENGTH = 5  # shorter words are too alike to correct ("cap", "cat", "c
 _MAX_VALUE_WORDS = 4  # longest slot capture; custom slot values are short phrases
 _MAX_EXTRA = 2  # words a capture may hold beyond a listed value ("my left calf") and resolve
 _EXTRA_WORD_COST = 0.05  # each one makes the match a little less than certain
-# How words are weighed: log(1 + intents / intents using it); a word no intent uses weighs as
-# much as the rarest, so an utterance mostly about something else stays out of the domain.
-_UNSEEN = 1.0
-_PAIR_WEIGHT = 0.5  # two neighbouring words count again at half weight: some order matters
-# Classifier score: the weighted Dice overlap with the nearest sample, blended with the share of
-# the utterance's words found anywhere in the intent's samples (a request spread over several).
-_SPREAD_SHARE = 0.4
-# "It's not gone" shares every word but one with "it's gone": a bag of words can't see the
-# scope of a negation, so a sample and utterance that disagree on one lose this much.
-_NEGATIONS = frozenset({"not", "never", "no"})
-_NEGATION_COST = 0.25
-# Function words carry the grammar, not the request: alone they weigh nothing, in a pair with a
-# neighbour ("i be", "it not") they count. Negations and question words are not among them.
-_FUNCTION_WORDS = (
-    "a an the my me i you your it its is am are be was were being been do does did to of in on "
-    "at for with and or so that this these those there here some any just really very like kind "
-    "sort bit little lot can could would will have has had get got us our we they them he she "
-    "his her also too as about from by then well")
 _Span = tuple[int, int, dict[str, "_Value"]]  # where a listed value was heard, and its values
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
 _SPOKEN_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
@@ -123,7 +103,7 @@ class Resolver:
         # Each listed value's content words, by type, for loose matches (`_loose`).
         self._content: dict[str, list[tuple[int, frozenset[str], str, _Value]]] = {}
         for key, vs in self._values.items():
-            content = [w for w in key.split() if w not in _FUNCTION_STEMS]
+            content = [w for w in key.split() if w not in FUNCTION_STEMS]
             for type_name, value in vs.items():
                 if content:
                     self._content.setdefault(type_name, []).append(
@@ -150,7 +130,15 @@ class Resolver:
                             for key, vs in self._values.items() if type_name in vs
                             and not type_name.startswith("AMAZON.")]
         self.samples = tuple(samples)
-        self._train()
+        self._classifier = Classifier([Example(s.intent, s.typed, s.value is not None)
+                                       for s in self.samples])
+        by_word: dict[str, list[_Sample]] = defaultdict(list)
+        for s in self.samples:
+            if s.regex is not None:  # indexed by its rarest word: an utterance must say it
+                key = min((w for w in s.typed if w[:1] != "<"), default="",
+                          key=lambda w: (self._classifier.samples_with(w), w))
+                by_word[key].append(s)
+        self._by_word = dict(by_word)
 
     @classmethod
     def from_file(cls, path: str | Path, **kwargs: Any) -> Resolver:
@@ -219,7 +207,9 @@ class Resolver:
             sample = self._exact.get(variant)
             if sample is not None:
                 return self._reading(sample.intent, spans, heard, 1.0, sample.text)
-        best = self._classify(typed, [f"<{t}>" for _, _, vs in spans for t in list(vs)[1:]])
+        found = self._classifier.classify(
+            typed, [f"<{t}>" for _, _, vs in spans for t in list(vs)[1:]])
+        best = None if found is None else (found[0], self.samples[found[1]])
         captured = self._captured(heard, stems)
         if captured is not None and (best is None or captured.score >= best[0]):
             return captured
@@ -360,78 +350,10 @@ class Resolver:
     def _unfilled(self, intent: str, slots: Mapping[str, SlotValue]) -> tuple[str, ...]:
         return tuple(s for s in self._slot_types.get(intent, {}) if s not in slots)
 
-    # ---- the classifier -------------------------------------------------------------------
-
-    def _train(self) -> None:
-        feats = [dict.fromkeys(s.typed) if s.value else _features(s.typed) for s in self.samples]
-        users: dict[str, set[str]] = defaultdict(set)
-        vocab: dict[str, set[str]] = defaultdict(set)
-        postings: dict[str, list[int]] = defaultdict(list)
-        for k, (sample, fs) in enumerate(zip(self.samples, feats, strict=True)):
-            vocab[sample.intent].update(sample.typed)
-            for f in fs:
-                users[f].add(sample.intent)
-                postings[f].append(k)
-        self._n = len(vocab)
-        self._df = {f: len(i) for f, i in users.items()}
-        self._vocab = dict(vocab)
-        self._postings = dict(postings)
-        self._sizes = [max(1e-9, sum(map(self._weight, fs))) for fs in feats]
-        self._negated = [not _NEGATIONS.isdisjoint(s.typed) for s in self.samples]
-        self._alone = [s.value is not None for s in self.samples]
-        self._owner = [s.intent for s in self.samples]
-        by_word: dict[str, list[_Sample]] = defaultdict(list)
-        for s in self.samples:
-            if s.regex is not None:  # indexed by its rarest word: an utterance must say it
-                key = min((w for w in s.typed if w[:1] != "<"), default="",
-                          key=lambda w: (len(postings[w]), w))
-                by_word[key].append(s)
-        self._by_word = dict(by_word)
+    # ---- samples with slots, by their rarest word ------------------------------------------
 
     def _patterns(self, stems: Sequence[str]) -> list[_Sample]:
         return [s for w in dict.fromkeys(["", *stems]) for s in self._by_word.get(w, ())]
-
-    def _weight(self, feature: str) -> float:
-        w = math.log(1 + self._n / self._df.get(feature, _UNSEEN))
-        if " " in feature:
-            return w * _PAIR_WEIGHT
-        return 0.0 if feature in _FUNCTION_STEMS else w
-
-    def _classify(self, typed: Sequence[str], inside: Sequence[str]
-                  ) -> tuple[float, _Sample] | None:
-        """The best (score, sample): nearest sample by weighted overlap, with its intent's
-        coverage of the utterance's words. `inside` are the words of the slot values heard."""
-        wanted = {f: self._weight(f) for f in {**_features(typed), **dict.fromkeys(inside)}}
-        total = sum(wanted.values())
-        shared: dict[int, float] = defaultdict(float)
-        for f, w in wanted.items():
-            if not w:
-                continue
-            for k in self._postings.get(f, ()):
-                shared[k] += w
-        negated = not _NEGATIONS.isdisjoint(typed)
-        nearest: dict[str, tuple[float, int]] = {}
-        sizes, alone, negations, owner = self._sizes, self._alone, self._negated, self._owner
-        for k, m in shared.items():  # the hot loop: hundreds of samples share some word
-            dice = 2 * m / (total + sizes[k])
-            # A value alone: its words, wherever they are, prove little, so no recall for it.
-            d = (dice + (dice if alone[k] else m / sizes[k])) / 2
-            if negated != negations[k]:
-                d -= _NEGATION_COST
-            held = nearest.get(owner[k])
-            if held is None or d > held[0] or (d == held[0] and k < held[1]):
-                nearest[owner[k]] = (d, k)
-        singles = [(t, self._weight(t)) for t in dict.fromkeys(typed)]
-        spread_total = sum(w for _, w in singles) or 1.0
-        best: tuple[float, int] | None = None
-        for intent, (d, k) in nearest.items():
-            vocab = self._vocab[intent]
-            spread = sum(w for t, w in singles if t in vocab) / spread_total
-            score = (1 - _SPREAD_SHARE) * d + _SPREAD_SHARE * spread
-            # A tie goes to the intent the model lists first, whatever order words came in.
-            if best is None or (score, -k) > (best[0], -best[1]):
-                best = (score, k)
-        return None if best is None else (best[0], self.samples[best[1]])
 
     def _sample(self, intent: str, text: str) -> _Sample:
         parts = _PLACEHOLDER.split(text)
@@ -458,9 +380,6 @@ class Resolver:
                        len(typed) - len(slots))
 
 
-_FUNCTION_STEMS = frozenset(stem(w) for w in _FUNCTION_WORDS.split())
-
-
 def _samples_of(intent: Mapping[str, Any]) -> list[str]:
     """The model's samples for `intent`, then Alexa's own phrases for a built-in."""
     return [*intent.get("samples", []), *STANDARD_SAMPLES.get(intent["name"], ())]
@@ -468,12 +387,6 @@ def _samples_of(intent: Mapping[str, Any]) -> list[str]:
 
 def _stems(tokens: Sequence[str]) -> str:
     return " ".join(stem(w) for w in tokens)
-
-
-def _features(typed: Sequence[str]) -> dict[str, None]:
-    """Stems, and each pair of neighbouring stems (joined by a space), in the order said: an
-    ordered set, so that sums of their weights, and so ties, never hang on string hashing."""
-    return dict.fromkeys([*typed, *(f"{a} {b}" for a, b in itertools.pairwise(typed))])
 
 
 def _filled(raw: str, value: _Value) -> SlotValue:

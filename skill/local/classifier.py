@@ -1,0 +1,121 @@
+"""The statistical half of the resolver: an intent classifier trained on the model's samples.
+
+An utterance is scored against every sample by the words they share, each word weighted by how
+few intents use it, as Alexa's own classifier learns which words tell its intents apart. The
+score blends the nearest sample's weighted overlap with how much of the utterance the intent's
+samples explain between them; the resolver sends anything below its threshold to the fallback.
+It knows nothing of any intent or word but what the samples teach.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from skill.local.normalise import stem
+
+# How words are weighed: log(1 + intents / intents using it); a word no intent uses weighs as
+# much as the rarest, so an utterance mostly about something else stays out of the domain.
+_UNSEEN = 1.0
+_PAIR_WEIGHT = 0.5  # two neighbouring words count again at half weight: some order matters
+# The score: the weighted Dice overlap with the nearest sample, blended with the share of the
+# utterance's words found anywhere in the intent's samples (a request spread over several).
+_SPREAD_SHARE = 0.4
+# "It's not gone" shares every word but one with "it's gone": a bag of words can't see the
+# scope of a negation, so a sample and utterance that disagree on one lose this much.
+_NEGATIONS = frozenset({"not", "never", "no"})
+_NEGATION_COST = 0.25
+# Function words carry the grammar, not the request: alone they weigh nothing, in a pair with a
+# neighbour ("i be", "it not") they count. Negations and question words are not among them.
+_FUNCTION_WORDS = (
+    "a an the my me i you your it its is am are be was were being been do does did to of in on "
+    "at for with and or so that this these those there here some any just really very like kind "
+    "sort bit little lot can could would will have has had get got us our we they them he she "
+    "his her also too as about from by then well")
+FUNCTION_STEMS = frozenset(stem(w) for w in _FUNCTION_WORDS.split())
+
+
+class Example(NamedTuple):
+    """One sample as the classifier learns it."""
+
+    intent: str
+    typed: tuple[str, ...]  # stems, with each slot value and placeholder as its type's <token>
+    alone: bool  # a slot value said alone: its words prove little wherever they are
+
+
+class Classifier:
+    """Nearest-sample scoring over weighted words and word pairs."""
+
+    def __init__(self, examples: Sequence[Example]) -> None:
+        feats = [dict.fromkeys(e.typed) if e.alone else _features(e.typed) for e in examples]
+        users: dict[str, set[str]] = defaultdict(set)
+        vocab: dict[str, set[str]] = defaultdict(set)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for k, (example, fs) in enumerate(zip(examples, feats, strict=True)):
+            vocab[example.intent].update(example.typed)
+            for f in fs:
+                users[f].add(example.intent)
+                postings[f].append(k)
+        self._n = len(vocab)
+        self._df = {f: len(i) for f, i in users.items()}
+        self._vocab = dict(vocab)
+        self._postings = dict(postings)
+        self._sizes = [max(1e-9, sum(map(self.weight, fs))) for fs in feats]
+        self._negated = [not _NEGATIONS.isdisjoint(e.typed) for e in examples]
+        self._alone = [e.alone for e in examples]
+        self._owner = [e.intent for e in examples]
+
+    def samples_with(self, feature: str) -> int:
+        """How many samples have `feature`."""
+        return len(self._postings.get(feature, ()))
+
+    def weight(self, feature: str) -> float:
+        w = math.log(1 + self._n / self._df.get(feature, _UNSEEN))
+        if " " in feature:
+            return w * _PAIR_WEIGHT
+        return 0.0 if feature in FUNCTION_STEMS else w
+
+    def classify(self, typed: Sequence[str], inside: Sequence[str]) -> tuple[float, int] | None:
+        """The best (score, index of the sample): nearest sample by weighted overlap, with its
+        intent's coverage of the utterance's words. `inside` are more features of the utterance
+        (the other types of a value listed in two)."""
+        wanted = {f: self.weight(f) for f in {**_features(typed), **dict.fromkeys(inside)}}
+        total = sum(wanted.values())
+        shared: dict[int, float] = defaultdict(float)
+        for f, w in wanted.items():
+            if not w:
+                continue
+            for k in self._postings.get(f, ()):
+                shared[k] += w
+        negated = not _NEGATIONS.isdisjoint(typed)
+        nearest: dict[str, tuple[float, int]] = {}
+        sizes, alone, negations, owner = self._sizes, self._alone, self._negated, self._owner
+        for k, m in shared.items():  # the hot loop: hundreds of samples share some word
+            dice = 2 * m / (total + sizes[k])
+            # A value alone: its words, wherever they are, prove little, so no recall for it.
+            d = (dice + (dice if alone[k] else m / sizes[k])) / 2
+            if negated != negations[k]:
+                d -= _NEGATION_COST
+            held = nearest.get(owner[k])
+            if held is None or d > held[0] or (d == held[0] and k < held[1]):
+                nearest[owner[k]] = (d, k)
+        singles = [(t, self.weight(t)) for t in dict.fromkeys(typed)]
+        spread_total = sum(w for _, w in singles) or 1.0
+        best: tuple[float, int] | None = None
+        for intent, (d, k) in nearest.items():
+            vocab = self._vocab[intent]
+            spread = sum(w for t, w in singles if t in vocab) / spread_total
+            score = (1 - _SPREAD_SHARE) * d + _SPREAD_SHARE * spread
+            # A tie goes to the intent the model lists first, whatever order words came in.
+            if best is None or (score, -k) > (best[0], -best[1]):
+                best = (score, k)
+        return best
+
+
+def _features(typed: Sequence[str]) -> dict[str, None]:
+    """Stems, and each pair of neighbouring stems (joined by a space), in the order said: an
+    ordered set, so that sums of their weights, and so ties, never hang on string hashing."""
+    return dict.fromkeys([*typed, *(f"{a} {b}" for a, b in itertools.pairwise(typed))])
