@@ -73,6 +73,7 @@ class Classifier:
         return len(self._postings.get(feature, ()))
 
     def weight(self, feature: str) -> float:
+        """How much `feature` tells the intents apart: more the fewer intents use it."""
         w = math.log(1 + self._n / self._df.get(feature, _UNSEEN))
         if " " in feature:
             return w * _PAIR_WEIGHT
