@@ -374,7 +374,7 @@ class Resolver:
         if not slots and all(t[:1] == "<" for t in typed):
             # Words that are all slot values but written with no slot ("back", "charley horse"):
             # Alexa learns them as words, so they stand only for themselves, said as written.
-            typed = regex
+            typed = _stems(words(text)).split()
         return _Sample(intent, " ".join(shown), tuple(typed), tuple(slots),
                        re.compile(" ".join(regex)) if slots else None,
                        len(typed) - len(slots))
