@@ -14,6 +14,7 @@ Baseline (the resolver and model before this set was used): intent 69.7%, slot 5
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -374,12 +375,17 @@ REPORT_FRAMES = ("{sign}", "it's {sign}", "it {sign}", "it's been {sign}", "my l
 NEVER_FOR_A_SIGN = {"SymptomDeniedIntent", "AMAZON.NoIntent", "UnsureIntent", "CrampGoneIntent"}
 
 
+@pytest.fixture(scope="module")
+def language() -> dict[str, Any]:
+    """The en-US language model as written: its intents, samples and slot types."""
+    return model.load("en-US").raw["interactionModel"]["languageModel"]
+
+
 def test_a_sign_told_plainly_is_never_heard_as_its_denial_or_an_all_clear(
-        real: Resolver) -> None:
+        real: Resolver, language: dict[str, Any]) -> None:
     # A denial sample built as a frame around a value ("it {symptom}") or a synonym that holds a
     # denial's words would turn "it swelled up" into "no swelling". The model must not.
-    types = {t["name"]: t for t in model.load("en-US").raw["interactionModel"][
-        "languageModel"]["types"]}
+    types = {t["name"]: t for t in language["types"]}
     wrong = [f"{said!r} -> {got}"
              for value in types["SymptomType"]["values"]
              for sign in (value["name"]["value"], *value["name"].get("synonyms", ()))
@@ -389,29 +395,29 @@ def test_a_sign_told_plainly_is_never_heard_as_its_denial_or_an_all_clear(
 
 
 def test_every_way_the_model_says_a_cramp_a_sign_or_an_emergency_is_heard_as_one(
-        real: Resolver) -> None:
+        real: Resolver, language: dict[str, Any]) -> None:
     # Each sample of these intents, its slots filled until every value and synonym is said, must
     # not be captured by a sample or synonym added to another intent.
-    lm = model.load("en-US").raw["interactionModel"]["languageModel"]
     wrong = []
-    for intent in lm["intents"]:
+    for intent in language["intents"]:
         if intent["name"] not in {"CrampReliefIntent", "PregnancyIntent", "SymptomReportIntent",
                                   "EmergencyIntent"}:
             continue
         allowed = {"EmergencyIntent"} if intent["name"] == "EmergencyIntent" else RELIEF_OR_SAFETY
-        for text in hearing.corpus({"intents": [intent], "types": lm["types"]}):
+        for text in hearing.corpus({"intents": [intent], "types": language["types"]}):
             if (got := real.resolve(text).sent()[0]) not in allowed:
                 wrong.append(f"{text!r} ({intent['name']}) -> {got}")
     assert wrong == []
 
 
-def test_every_sample_without_a_slot_reads_as_its_own_intent(real: Resolver) -> None:
+def test_every_sample_without_a_slot_reads_as_its_own_intent(
+        real: Resolver, language: dict[str, Any]) -> None:
     # Alexa reports an utterance conflict when a sample is already another intent's sample with
     # a slot filled ("go back to step one" is "go back to step {number}") or one of its built-in
     # phrases; a device then sends only one of them, so the other sample is dead weight.
-    lm = model.load("en-US").raw["interactionModel"]["languageModel"]
     wrong = [f"{text!r} ({intent['name']}) -> {got}"
-             for intent in lm["intents"] for text in intent.get("samples", ()) if "{" not in text
+             for intent in language["intents"] for text in intent.get("samples", ())
+             if "{" not in text
              and (got := real.resolve(text).sent()[0]) != intent["name"]]
     assert wrong == []
 
