@@ -208,7 +208,7 @@ class Resolver:
             if sample is not None:
                 return self._reading(sample.intent, spans, heard, 1.0, sample.text)
         found = self._classifier.classify(
-            typed, [f"<{t}>" for _, _, vs in spans for t in list(vs)[1:]])
+            typed, [f"<{t}>" for _, _, vs in spans for t in list(vs)[1:]], self.threshold)
         best = None if found is None else (found[0], self.samples[found[1]])
         captured = self._captured(heard, stems)
         if captured is not None and (best is None or captured.score >= best[0]):

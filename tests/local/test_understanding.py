@@ -338,6 +338,27 @@ def test_out_of_domain_stays_fallback(real: Resolver, say: str) -> None:
     assert _heard(real, say)[0] == FALLBACK
 
 
+# A request told as a long story matches no single sample well, though its words all point one
+# way; these fell out of the domain before the classifier weighed that evidence.
+@pytest.mark.parametrize(("say", "intent"), [
+    ("i do not usually talk to these gadgets but the cramp is so bad i cannot think straight "
+     "so tell me what to do one step at a time", "CrampReliefIntent"),
+    ("okay so i really need help right now there is a cramp and it is so tight i do not know "
+     "whether to stand up or stay lying down", "CrampReliefIntent"),
+    ("my neighbour says i should stretch more but honestly what is the best thing to do during "
+     "the day so they do not come on at night", "PreventionIntent"),
+])
+def test_a_long_story_reaches_the_intent_its_words_point_to(
+        real: Resolver, say: str, intent: str) -> None:
+    assert _heard(real, say)[0] == intent
+
+
+# ...while a short request that borrows a word or two of the domain stays out of it.
+@pytest.mark.parametrize("say", ["banana phone purple", "i have a sore throat what should i do"])
+def test_a_borrowed_word_does_not_pull_a_short_request_in(real: Resolver, say: str) -> None:
+    assert _heard(real, say)[0] == FALLBACK
+
+
 # Safety that must come from the model itself, since a device has no other rules: samples
 # and slot values teach these, and the resolver only reads them.
 @pytest.mark.parametrize(("say", "intent", "slots"), [
