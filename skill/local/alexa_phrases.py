@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rapidfuzz.distance import Levenshtein
+
 # Alexa trains these phrases into built-in intents for every skill that declares them, so a local
 # resolver has to know them too; a skill's own samples for a built-in are added on top.
 STANDARD_SAMPLES: dict[str, tuple[str, ...]] = {
@@ -53,11 +57,38 @@ BUILT_IN_VALUES: dict[str, tuple[str, ...]] = {
 # Said during a session, "exit" ends it at once with a SessionEndedRequest; no intent is sent.
 EXIT_PHRASES: tuple[str, ...] = ("exit", "exit skill", "exit the skill")
 
-# Words Alexa accepts in front of an invocation name to start a skill with no request.
+# Words Alexa accepts in front of an invocation name to start a skill with no request. People
+# add words around them ("could you open ... please"); Alexa's docs allow for that.
 LAUNCH_VERBS: tuple[str, ...] = (
-    "open", "open up", "start", "launch", "begin", "load", "run", "play", "use", "talk to",
-    "resume", "ask", "tell",
+    "open", "open up", "start", "start up", "launch", "begin", "load", "load up", "run", "play",
+    "use", "talk to", "resume", "ask", "tell",
 )
+# Of those, the ones that carry a request ("ask cramp coach what causes cramps"); after the
+# others, words that make no request just open the skill ("open cramp coach please").
+REQUEST_VERBS: tuple[str, ...] = ("ask", "tell", "use")
+WAKE_WORDS: tuple[tuple[str, ...], ...] = (("hey", "alexa"), ("ok", "alexa"), ("okay", "alexa"),
+                                           ("alexa",))
+
+
+def without_wake_word(tokens: list[str]) -> list[str]:
+    """`tokens` without the wake word in front: the device hears it, the skill never does."""
+    wake = next((w for w in WAKE_WORDS if tuple(tokens[: len(w)]) == w), ())
+    return tokens[len(wake) :]
+
+
+def sounds_like_name(said: Sequence[str], name: Sequence[str], edits: int) -> bool:
+    """`said` is the invocation `name` with a sound or so slipped in some word ("cram coach",
+    "camp coach": `edits` letters, never the first), and one word right: Alexa listens for the
+    name after "open"."""
+    pairs = list(zip(said, name, strict=False)) if len(said) == len(name) else []
+    return bool(pairs) and any(a == b for a, b in pairs) and all(
+        a == b or (a[0] == b[0] and Levenshtein.distance(a, b) <= edits) for a, b in pairs)
+
+
+def launch_verb(before: Sequence[str]) -> str | None:
+    """The launch verb `before` ends with ("could you open"), if any."""
+    return next((" ".join(before[i:]) for i in range(len(before))
+                 if " ".join(before[i:]) in LAUNCH_VERBS), None)
 
 # Carrier words that join "ask/tell <invocation>" to the request itself, longest first.
 CARRIER_JOINERS: tuple[str, ...] = ("whether", "about", "that", "for", "to", "if", "and")

@@ -2,7 +2,8 @@
 
 It imitates what Alexa's language understanding does with a skill's model, and nothing more:
 
-1. Alexa's own grammar: a wake word, "exit", "open/ask/tell <invocation name> ...".
+1. Alexa's own grammar: a wake word, "exit", "open/ask/tell <invocation name> ...", with the
+   words people say around them ("could you open cramp coach please").
 2. Speech-recognition slips: Alexa's recogniser is biased towards the skill's own words, so a
    word the model never uses is heard as the model word it is one letter from ("a clamp in my
    calf"). Words are then compared by a light stem ("calves" and "calf", "cramping" and "cramp").
@@ -33,8 +34,12 @@ from skill.local.alexa_phrases import (
     CARRIER_JOINERS,
     EXIT_PHRASES,
     LAUNCH_VERBS,
+    REQUEST_VERBS,
     STANDARD_SAMPLES,
     TRAILING_CARRIERS,
+    launch_verb,
+    sounds_like_name,
+    without_wake_word,
 )
 from skill.local.classifier import FUNCTION_STEMS, Classifier, Example
 from skill.local.normalise import stem, words
@@ -158,44 +163,37 @@ class Resolver:
 
     def resolve(self, text: str) -> Resolution:
         """What Alexa would send the skill for `text`: a launch, an intent, or the session's end."""
-        tokens = words(text)
-        if tokens[:2] in (["hey", "alexa"], ["ok", "alexa"], ["okay", "alexa"]):
-            tokens = tokens[1:]
-        if tokens[:1] == ["alexa"]:
-            tokens = tokens[1:]
+        tokens = without_wake_word(words(text))
         if not tokens:
             return Resolution("intent", FALLBACK, score=0.0)
         if " ".join(tokens) in EXIT_PHRASES:
             return Resolution("end")
         n = len(self.invocation)
         heard = [self._heard(w) for w in tokens]  # "open cramp couch" is still the skill
-        at = next((i for i in range(len(tokens) - n + 1)
-                   if n and tuple(heard[i : i + n]) == self.invocation), -1)
+        named = [i for i in range(len(tokens) - n + 1)
+                 if n and tuple(heard[i : i + n]) == self.invocation]
+        # Of two mentions of the name ("what's it called, cramp coach, yeah open cramp coach"),
+        # the one after a launch verb.
+        at = next((i for i in named if launch_verb(tokens[:i])), named[0] if named else -1)
         if at < 0 and tokens[0] in LAUNCH_VERBS:  # "open cram coach": said right after "open"
-            at = 1 if self._sounds_like_name(heard[1 : 1 + n]) else -1
+            at = 1 if sounds_like_name(heard[1 : 1 + n], self.invocation, _SLIP_EDITS) else -1
         if at < 0:
             return self._intent(tokens)
         before, after = tokens[:at], tokens[at + n :]
         # "open the cramp coach skill" is said too; the name is what Alexa listens for.
         before = before[:-1] if before[-1:] == ["the"] else before
         after = after[1:] if after[:1] == ["skill"] else after
-        if not before or " ".join(before) in LAUNCH_VERBS:
+        verb = launch_verb(before)
+        if not before or verb:
             if not after:
                 return Resolution("launch")
             tries = [after[1:], after] if after[0] in CARRIER_JOINERS and after[1:] else [after]
-            return max((self._intent(t) for t in tries), key=lambda r: r.score)
+            found = max((self._intent(t) for t in tries), key=lambda r: r.score)
+            return Resolution("launch") if found.is_fallback and verb not in (
+                None, *REQUEST_VERBS) else found
         if not after and before[-1] in TRAILING_CARRIERS and len(before) > 1:
             return self._intent(before[:-1])
         return self._intent(tokens)
-
-    def _sounds_like_name(self, said: Sequence[str]) -> bool:
-        """`said` is the invocation name with a sound or so slipped in some word ("cram coach",
-        "camp coach"), and one word right: Alexa listens for the name after "open"."""
-        if len(said) != len(self.invocation):
-            return False
-        close = [a == b or (a[0] == b[0] and Levenshtein.distance(a, b) <= _SLIP_EDITS)
-                 for a, b in zip(said, self.invocation, strict=True)]
-        return all(close) and any(a == b for a, b in zip(said, self.invocation, strict=True))
 
     # ---- the skill's model ----------------------------------------------------------------
 
@@ -211,7 +209,8 @@ class Resolver:
             typed, [f"<{t}>" for _, _, vs in spans for t in list(vs)[1:]], self.threshold)
         best = None if found is None else (found[0], self.samples[found[1]])
         captured = self._captured(heard, stems)
-        if captured is not None and (best is None or captured.score >= best[0]):
+        if captured is not None and captured.score >= self.threshold and (
+                best is None or captured.score >= best[0]):
             return captured
         if best is None or best[0] < self.threshold:
             return Resolution("intent", FALLBACK, score=round(best[0] if best else 0.0, 3))

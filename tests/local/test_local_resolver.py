@@ -104,6 +104,15 @@ def test_out_of_list_value_is_passed_with_no_match(resolver: Resolver) -> None:
         "elbow", None, None, "ER_SUCCESS_NO_MATCH")
 
 
+def test_a_sample_whose_unlisted_value_is_most_of_what_was_said_is_below_the_threshold(
+        resolver: Resolver) -> None:
+    # "{muscle} cramp" with four unknown words in the slot explains a fifth of the utterance:
+    # as unsure as any other reading that low, so it is the fallback.
+    res = resolver.resolve("big red fire engine cramp")
+    assert res.intent == FALLBACK
+    assert res.score < resolver.threshold
+
+
 def test_builtin_slot_type_has_no_resolution(resolver: Resolver) -> None:
     res = resolver.resolve("it lasted 5 minutes")
     assert res.intent == "DurationIntent"
@@ -236,6 +245,24 @@ def test_carrier_phrases_are_stripped(
     assert (res.kind, res.intent) == ("intent", intent)
     if muscle:
         assert res.slots["muscle"].value == muscle
+
+
+@pytest.mark.parametrize("text", [
+    "alexa kindly open cramp coach", "could you please start cramp coach", "load up cramp coach",
+    "open cramp coach please", "um what's it called cramp coach yeah open cramp coach",
+])
+def test_words_around_a_launch_phrase_still_open_the_skill(resolver: Resolver, text: str) -> None:
+    # Alexa lets people put words around the launch phrase; ones that make no request of
+    # their own leave it a launch.
+    assert resolver.resolve(text) == Resolution("launch")
+
+
+def test_words_after_ask_that_make_no_request_are_the_fallback(resolver: Resolver) -> None:
+    # "Ask" and "tell" carry a request: an unknown one is the fallback, never a launch.
+    res = resolver.resolve("ask cramp coach what's the weather in paris")
+    assert (res.kind, res.intent) == ("intent", FALLBACK)
+    res = resolver.resolve("could you open cramp coach my calf is cramping")
+    assert (res.kind, res.intent) == ("intent", "CrampNowIntent")
 
 
 def test_launch_verbs_need_the_invocation_name(resolver: Resolver) -> None:
