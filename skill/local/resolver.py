@@ -221,9 +221,8 @@ class Resolver:
         return self._reading(sample.intent, spans, heard, min(score, 0.99), sample.text)
 
     def _loose(self, type_name: str, stems: Sequence[str]) -> list[_Span]:
-        """The listed value of `type_name` whose words were all said, with others among them
-        ("I can't put any weight on it"), as entity resolution's fuzzy match finds it; the one
-        with the most words, if any."""
+        """The listed value of `type_name` with the most words, all said among others ("I can't
+        put any weight on it"), as entity resolution's fuzzy match finds it."""
         said = set(stems)
         found = [(n, key, value) for n, words, key, value in self._content.get(type_name, ())
                  if said.issuperset(words)]
@@ -327,19 +326,22 @@ class Resolver:
     def _reading(self, intent: str, spans: list[_Span], heard: list[str],
                  score: float, sample: str) -> Resolution:
         """`intent` with its slots filled by the listed values heard for their type. Of two
-        values of one type, a slot takes the one in its place in the sample: where in the
-        utterance (as a share of its length) matches where the placeholder sits in the sample."""
+        values of one type, a slot takes the one said after the word the sample puts before it
+        ("step {number}"), then the one in its place: where in the utterance (as a share of its
+        length) matches where the placeholder sits in the sample."""
         slots: dict[str, SlotValue] = {}
         free = list(spans)
         shown = sample.split()
         for slot, type_name in self._slot_types.get(intent, {}).items():
-            place = shown.index(f"{{{slot}}}") / len(shown) if f"{{{slot}}}" in shown else 0.0
+            at = shown.index(f"{{{slot}}}") if f"{{{slot}}}" in shown else 0
+            place, after = at / len(shown), stem(shown[at - 1]) if at else None
             # A value may sit inside a longer one of another type ("a diuretic", a sign).
             fits = [(s, _filled(" ".join(heard[s[0] : s[1]]), s[2][type_name]))
                     for s in free if type_name in s[2]] or [
                 (s, v) for s in free
                 if (v := self._slot_value(type_name, heard[s[0] : s[1]])[0]) and v.value]
-            best = min(fits, default=None, key=lambda f: abs(f[0][0] / len(heard) - place))
+            best = min(fits, default=None, key=lambda f: (not f[0][0] or stem(
+                heard[f[0][0] - 1]) != after, abs(f[0][0] / len(heard) - place)))
             if best is not None:
                 free.remove(best[0])
                 slots[slot] = best[1]

@@ -475,3 +475,15 @@ def test_the_development_half_keeps_its_accuracy_and_safety(real: Resolver) -> N
     assert result["emergencies_missed"] == [], misses
     assert result["intent_accuracy"] >= DEVELOPMENT_FLOOR, "\n".join(misses)
 
+
+
+# Of two numbers said, the step is the one said where the sample says it ("step {number}"),
+# not "that one" or "the first two" elsewhere in the request.
+@pytest.mark.parametrize(("say", "number"), [
+    ("can you go to step four i think that's the one", "4"),
+    ("take me to step two the one with the massage", "2"),
+    ("skip ahead to step three i already did the first one", "3"),
+])
+def test_a_step_number_is_the_one_said_after_step(real: Resolver, say: str, number: str) -> None:
+    intent, slots = _heard(real, say)
+    assert (intent, slots["number"]) == ("GoToStepIntent", number)
