@@ -64,11 +64,13 @@ class Classifier:
         users: dict[str, set[str]] = defaultdict(set)
         vocab: dict[str, set[str]] = defaultdict(set)
         postings: dict[str, list[int]] = defaultdict(list)
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for k, (example, fs) in enumerate(zip(examples, feats, strict=True)):
             vocab[example.intent].update(example.typed)
             for f in fs:
                 users[f].add(example.intent)
                 postings[f].append(k)
+                counts[example.intent][f] += 1
         self._n = len(vocab)
         self._df = {f: len(i) for f, i in users.items()}
         self._vocab = dict(vocab)
@@ -77,19 +79,14 @@ class Classifier:
         self._negated = [not _NEGATIONS.isdisjoint(e.typed) for e in examples]
         self._alone = [e.alone for e in examples]
         self._owner = [e.intent for e in examples]
-        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for example, fs in zip(examples, feats, strict=True):
-            for f in fs:
-                counts[example.intent][f] += 1
-        known = {f for c in counts.values() for f in c}
-        # Per intent: log P(feature | intent) for its features, and for any other known one.
+        # Per intent: log P(feature | intent) for its features, and for any other known one
+        # (every feature of every sample is in `_df`).
         self._likelihood: dict[str, tuple[dict[str, float], float]] = {}
         for intent, c in counts.items():
-            size = sum(c.values()) + _SMOOTHING * len(known)
+            size = sum(c.values()) + _SMOOTHING * len(self._df)
             self._likelihood[intent] = (
                 {f: math.log((n + _SMOOTHING) / size) for f, n in c.items()},
                 math.log(_SMOOTHING / size))
-        self._known = frozenset(known)
         lengths = sorted(len(e.typed) for e in examples if not e.alone)
         self._story = lengths[int(_STORY * (len(lengths) - 1))] if lengths else 0
 
@@ -148,7 +145,7 @@ class Classifier:
 
     def _posterior(self, features: Iterable[str]) -> dict[str, float]:
         """P(intent | features) by naive Bayes over the samples, intents equally likely."""
-        said = [f for f in features if f in self._known]
+        said = [f for f in features if f in self._df]
         logs = {i: sum(seen.get(f, unseen) for f in said)
                 for i, (seen, unseen) in self._likelihood.items()}
         top = max(logs.values())
