@@ -80,8 +80,10 @@ def sounds_like_name(said: Sequence[str], name: Sequence[str], edits: int) -> bo
     """`said` is the invocation `name` with a sound or so slipped in some word ("cram coach",
     "camp coach": `edits` letters, never the first), and one word right: Alexa listens for the
     name after "open"."""
-    pairs = list(zip(said, name, strict=False)) if len(said) == len(name) else []
-    return bool(pairs) and any(a == b for a, b in pairs) and all(
+    if len(said) != len(name):
+        return False
+    pairs = list(zip(said, name, strict=True))
+    return any(a == b for a, b in pairs) and all(
         a == b or (a[0] == b[0] and Levenshtein.distance(a, b) <= edits) for a, b in pairs)
 
 
