@@ -476,7 +476,6 @@ def test_the_development_half_keeps_its_accuracy_and_safety(real: Resolver) -> N
     assert result["intent_accuracy"] >= DEVELOPMENT_FLOOR, "\n".join(misses)
 
 
-
 # Of two numbers said, the step is the one said where the sample says it ("step {number}"),
 # not "that one" or "the first two" elsewhere in the request.
 @pytest.mark.parametrize(("say", "number"), [
