@@ -18,6 +18,14 @@ _SPECIAL = {
     "gonna": "going to", "wanna": "want to", "gotta": "got to", "kinda": "kind of",
     "sorta": "sort of", "dunno": "do not know", "lemme": "let me", "gimme": "give me",
     "goodnight": "good night",
+    # Typed without the apostrophe, as people type in a hurry; a recogniser writes "can't". Only
+    # forms that are no other everyday word ("its", "ill", "were", "well", "wed" stay as they are).
+    "cant": "can not", "dont": "do not", "doesnt": "does not", "didnt": "did not",
+    "isnt": "is not", "wasnt": "was not", "arent": "are not", "werent": "were not",
+    "wont": "will not", "wouldnt": "would not", "couldnt": "could not", "shouldnt": "should not",
+    "hasnt": "has not", "havent": "have not", "hadnt": "had not", "aint": "is not",
+    "im": "i am", "ive": "i have", "youre": "you are", "theyre": "they are", "thats": "that is",
+    "whats": "what is", "theres": "there is", "wheres": "where is", "whos": "who is",
 }
 # Only endings that are contractions in English; both sample and utterance pass through here,
 # so "it's" and "it is" (or "I've" and "I have") come out the same on either side.

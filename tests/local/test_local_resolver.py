@@ -33,6 +33,9 @@ from tests.local.conftest import REAL_MODEL
     ("what's next", "what is next"),
     ("they're", "they are"),
     ("I\u2019ll", "I will"),
+    ("i cant move my leg", "i can't move my leg"),
+    ("im cramping whats happening", "i'm cramping what's happening"),
+    ("it doesnt hurt", "it doesn't hurt"),
 ])
 def test_contractions_and_full_forms_normalise_alike(short: str, long: str) -> None:
     assert normalise(short) == normalise(long)
