@@ -101,13 +101,11 @@ class Classifier:
             return w * _PAIR_WEIGHT
         return 0.0 if feature in FUNCTION_STEMS else w
 
-    def classify(self, typed: Sequence[str], inside: Sequence[str],
-                 threshold: float) -> tuple[float, int] | None:
+    def classify(self, typed: Sequence[str], threshold: float) -> tuple[float, int] | None:
         """The best (score, index of the sample): nearest sample by weighted overlap, with its
         intent's coverage of the utterance's words; just below `threshold`, with the words'
-        evidence over each intent's samples too. `inside` are more features of the utterance
-        (the other types of a value listed in two)."""
-        wanted = {f: self.weight(f) for f in {**_features(typed), **dict.fromkeys(inside)}}
+        evidence over each intent's samples too."""
+        wanted = {f: self.weight(f) for f in _features(typed)}
         total = sum(wanted.values())
         shared: dict[int, float] = defaultdict(float)
         for f, w in wanted.items():

@@ -207,7 +207,7 @@ class Resolver:
                 return self._reading(sample.intent, spans, heard, 1.0, sample.text)
         # A phrase in two types' lists ("water pills", a medicine and a sign) may be either:
         # each reading is weighed, and the best one stands.
-        found = max((self._classifier.classify(v, (), self.threshold)
+        found = max((self._classifier.classify(v, self.threshold)
                      for v in self._variants(typed, spans)),
                     key=lambda f: (-1.0, 0) if f is None else (f[0], -f[1]))
         best = None if found is None else (found[0], self.samples[found[1]])
