@@ -201,14 +201,11 @@ class Resolver:
         heard = [self._heard(w) for w in tokens]
         stems = [stem(w) for w in heard]
         typed, spans = self._typed(stems)
-        for variant in (*self._variants(typed, spans), tuple(stems)):
-            sample = self._exact.get(variant)
-            if sample is not None:
+        variants = self._variants(typed, spans)  # a phrase in two lists may be either type
+        for variant in (*variants, tuple(stems)):
+            if (sample := self._exact.get(variant)) is not None:
                 return self._reading(sample.intent, spans, heard, 1.0, sample.text)
-        # A phrase in two types' lists ("water pills", a medicine and a sign) may be either:
-        # each reading is weighed, and the best one stands.
-        found = max((self._classifier.classify(v, self.threshold)
-                     for v in self._variants(typed, spans)),
+        found = max((self._classifier.classify(v, self.threshold) for v in variants),
                     key=lambda f: (-1.0, 0) if f is None else (f[0], -f[1]))
         best = None if found is None else (found[0], self.samples[found[1]])
         captured = self._captured(heard, stems)
