@@ -32,7 +32,7 @@ _SPECIAL = {
 _SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"),
              ("'m", " am"), ("'d", " would"), ("'s", " is"))
 _FILLER = frozenset({"please", "um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "uhm", "ugh",
-                     "argh", "ah", "ahh", "oh", "mm", "mmm"})
+                     "argh", "ah", "ahh", "aah", "oh", "ooh", "mm", "mmm"})
 # A sound drawn out in writing ("owww", "sooo", "noooo") is the word a recogniser hears: no
 # English word has a letter three times running.
 _DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")

@@ -43,6 +43,7 @@ def test_contractions_and_full_forms_normalise_alike(short: str, long: str) -> N
 
 def test_normalise_drops_case_punctuation_and_filler() -> None:
     assert normalise("  Um, MY calf -- is CRAMPING!!! please?") == "my calf is cramping"
+    assert normalise("aah the arch of my foot, ooh") == "the arch of my foot"
 
 
 def test_a_drawn_out_sound_is_heard_as_its_word() -> None:
