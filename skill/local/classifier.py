@@ -134,10 +134,9 @@ class Classifier:
             scores[intent] = ((1 - _SPREAD_SHARE) * d + _SPREAD_SHARE * spread, k)
         if len(typed) > self._story and max((s for s, _ in scores.values()), default=1) < threshold:
             posterior = self._posterior(wanted)
-            # Words in a bag can't see a negation's scope: the evidence speaks only for an
-            # intent whose nearest sample agrees with the utterance on being negated.
-            scores = {i: (s + _DOUBT * posterior[i] * (negated == negations[k]), k)
-                      for i, (s, k) in scores.items()}
+            # A story's "not" is seldom the request's ("trying not to wake the kids"): the
+            # evidence speaks for every intent, whatever its nearest sample says of negation.
+            scores = {i: (s + _DOUBT * posterior[i], k) for i, (s, k) in scores.items()}
         # A tie goes to the intent the model lists first, whatever order words came in.
         return max(scores.values(), key=lambda sk: (sk[0], -sk[1]), default=None)
 
