@@ -474,7 +474,7 @@ def pregnancy(state: State, slots: Slots) -> Reply:
 def medicine(state: State, slots: Slots) -> Reply:
     """A medicine the person takes: never stop it alone; ask whether it is new or changed. Named
     in answer to that question ("did they start after a new medicine?" "the statins"), it is a
-    yes: the model hears a medicine by name as a medicine, not as the sign."""
+    yes, as "yes, the statins" would be."""
     situations = _protocol().situations
     asked_if_new = state.pending == "new_medicine" or (
         state.pending == "redflag" and _question_sign(state) == situations["medicine_is_new"])
