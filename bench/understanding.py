@@ -9,7 +9,7 @@ import itertools
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -265,10 +265,9 @@ def request_part(text: str, invocation: str) -> str:
     return " ".join(words)
 
 
-def model_phrases(found: model.Model) -> dict[str, str]:
-    """Every sample of `found` with every value and synonym of its slots in their places, and
-    Alexa's own built-in phrases, as plain text -> where it comes from (never the line itself)."""
-    seen: dict[str, str] = {}
+def expansions(found: model.Model) -> Iterator[tuple[str, str, str]]:
+    """(intent, sample, text) for every sample of `found` with every value and synonym of its
+    slots in their places, as Alexa trains on them."""
     for intent in found.intents.values():
         for sample in intent.samples:
             refs = model.SLOT_REF.findall(sample)
@@ -279,7 +278,14 @@ def model_phrases(found: model.Model) -> dict[str, str]:
                 text = sample
                 for ref, value in zip(refs, combo, strict=True):
                     text = text.replace(f"{{{ref}}}", value, 1)
-                seen[plain(text)] = f"a sample of {intent.name}: {sample!r}"
+                yield intent.name, sample, text
+
+
+def model_phrases(found: model.Model) -> dict[str, str]:
+    """Every sample of `found` with every value and synonym of its slots in their places, and
+    Alexa's own built-in phrases, as plain text -> where it comes from (never the line itself)."""
+    seen = {plain(text): f"a sample of {intent}: {sample!r}"
+            for intent, sample, text in expansions(found)}
     for name, phrases in STANDARD_SAMPLES.items():
         seen |= {plain(p): f"Alexa's built-in phrase for {name}" for p in phrases}
     return seen
