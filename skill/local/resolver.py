@@ -205,8 +205,8 @@ class Resolver:
         for variant in (*variants, tuple(stems)):
             if (sample := self._exact.get(variant)) is not None:
                 return self._reading(sample.intent, spans, heard, 1.0, sample.text)
-        found = max((self._classifier.classify(v, self.threshold) for v in variants),
-                    key=lambda f: (-1.0, 0) if f is None else (f[0], -f[1]))
+        readings = [self._classifier.classify(v, self.threshold) for v in variants]
+        found = max(filter(None, readings), key=lambda f: (f[0], -f[1]), default=None)
         best = None if found is None else (found[0], self.samples[found[1]])
         captured = self._captured(heard, stems)
         if captured is not None and captured.score >= self.threshold and (
