@@ -458,12 +458,6 @@ def test_no_two_intents_share_a_way_of_saying_something() -> None:
     assert shared == []
 
 
-if __name__ == "__main__":  # python -m tests.local.test_understanding: the numbers and misses
-    intent_acc, slot_acc, misses = accuracy(Resolver(model.load("en-US").raw))
-    print(f"intent {intent_acc:.1%}  slot {slot_acc:.1%}  over {len(CASES)} utterances")
-    print("\n".join(misses))
-
-
 @pytest.mark.parametrize("family", [
     "cramp cramps cramping cramped", "prevent prevention preventing prevents",
     "stretch stretches stretching stretched", "breathe breathing breath breaths",
@@ -501,3 +495,9 @@ def test_the_development_half_keeps_its_accuracy_and_safety(real: Resolver) -> N
 def test_a_step_number_is_the_one_said_after_step(real: Resolver, say: str, number: str) -> None:
     intent, slots = _heard(real, say)
     assert (intent, slots["number"]) == ("GoToStepIntent", number)
+
+
+if __name__ == "__main__":  # python -m tests.local.test_understanding: the numbers and misses
+    intent_acc, slot_acc, misses = accuracy(Resolver(model.load("en-US").raw))
+    print(f"intent {intent_acc:.1%}  slot {slot_acc:.1%}  over {len(CASES)} utterances")
+    print("\n".join(misses))
