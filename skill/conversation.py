@@ -417,7 +417,11 @@ def symptom(state: State, slots: Slots) -> Reply:
 
 
 def symptom_denied(state: State, slots: Slots) -> Reply:
-    """"No swelling": raises nothing; an answer when it is what the question asks about."""
+    """"No swelling": raises nothing; an answer when it is what the question asks about. A sign
+    named as a lack ("no, can't walk") is confirmed by the "no": reported, never denied."""
+    named = slots.get("symptom" + HEARD) or slots.get("symptom") or ""
+    if _protocol().said_as_lack(named):
+        return symptom(state, slots)
     sign = _symptom_sign(slots)
     if sign not in state.signs and sign not in state.denied:  # a raised sign is never undone
         state = replace(state, denied=(*state.denied, sign))

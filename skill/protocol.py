@@ -89,6 +89,7 @@ class Protocol:
     unnamed_muscle: Muscle
     unknown_muscle: Muscle
     screen_words: Mapping[str, tuple[str, ...]]  # sign -> words screened in raw slot values
+    lack_words: tuple[str, ...]  # words that open a sign said as a lack ("can't walk")
     data: Mapping[str, Any]  # the checked file, for the compiled copy
 
     @property
@@ -122,6 +123,12 @@ class Protocol:
         hits = [sign for sign, needles in self.screen_words.items()
                 if any(f" {needle} " in words for needle in needles)]
         return self.most_serious(hits)
+
+    def said_as_lack(self, named: str) -> bool:
+        """Whether a sign is named as a lack ("can't walk", "no feeling"): denied with a "no",
+        it is confirmed ("no, can't walk")."""
+        words = " ".join(named.lower().split())
+        return any(words == w or words.startswith(w + " ") for w in self.lack_words)
 
     def keys(self) -> Mapping[str, frozenset[str]]:
         """Every content key the protocol needs spoken or shown (no placeholders)."""
@@ -251,7 +258,7 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
 
     root = mapping(data)
     known = {"dispositions", "steps", "questions", "signs", "situations", "symptoms", "muscles",
-             "unnamed_muscle", "unknown_muscle", "screen_words"}
+             "unnamed_muscle", "unknown_muscle", "screen_words", "lack_words"}
     for key in root:
         if key not in known:
             raise fail(f"unknown section (expected {sorted(known)})", key)
@@ -337,11 +344,15 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
         if not all(isinstance(w, str) and w.strip() for w in items(words, "screen_words", name)):
             raise fail("must be a list of words", "screen_words", name)
         screen_words[name] = tuple(" ".join(w.lower().split()) for w in words)
+    lack = items(root["lack_words"], "lack_words")
+    if not all(isinstance(w, str) and w.strip() for w in lack):
+        raise fail("must be a list of words", "lack_words")
 
     protocol = Protocol(source, tuple(dispositions), frozenset(ends), tuple(steps),
                         tuple(questions), signs, situations, symptoms, muscles,
                         muscle(root["unnamed_muscle"], "unnamed_muscle"),
-                        muscle(root["unknown_muscle"], "unknown_muscle"), screen_words, data)
+                        muscle(root["unknown_muscle"], "unknown_muscle"), screen_words,
+                        tuple(" ".join(w.lower().split()) for w in lack), data)
     reachable = {*symptoms.values(), *screen_words, *situations.values(),
                  *(c for q in questions for c in q.covers[:1]),
                  *(m.sign for m in muscles.values() if m.sign),
