@@ -46,6 +46,9 @@ FUNCTION_STEMS = frozenset(stem(w) for w in _FUNCTION_WORDS.split())
 _STORY = 0.95
 _DOUBT = 0.1
 _SMOOTHING = 0.1
+# In a story, the words and pairs no sample has are mostly its setting ("I'd been on my feet all
+# day at the warehouse"), not the request: they weigh this share of what they weigh elsewhere.
+_STORY_UNSEEN = 0.5
 
 
 class Example(NamedTuple):
@@ -105,7 +108,13 @@ class Classifier:
         """The best (score, index of the sample): nearest sample by weighted overlap, with its
         intent's coverage of the utterance's words; just below `threshold`, with the words'
         evidence over each intent's samples too."""
-        wanted = {f: self.weight(f) for f in _features(typed)}
+        story = len(typed) > self._story
+
+        def weight(f: str) -> float:
+            w = self.weight(f)
+            return w * _STORY_UNSEEN if story and f not in self._df else w
+
+        wanted = {f: weight(f) for f in _features(typed)}
         total = sum(wanted.values())
         shared: dict[int, float] = defaultdict(float)
         for f, w in wanted.items():
@@ -125,14 +134,14 @@ class Classifier:
             held = nearest.get(owner[k])
             if held is None or d > held[0] or (d == held[0] and k < held[1]):
                 nearest[owner[k]] = (d, k)
-        singles = [(t, self.weight(t)) for t in dict.fromkeys(typed)]
+        singles = [(t, weight(t)) for t in dict.fromkeys(typed)]
         spread_total = sum(w for _, w in singles) or 1.0
         scores = {}
         for intent, (d, k) in nearest.items():
             vocab = self._vocab[intent]
             spread = sum(w for t, w in singles if t in vocab) / spread_total
             scores[intent] = ((1 - _SPREAD_SHARE) * d + _SPREAD_SHARE * spread, k)
-        if len(typed) > self._story and max((s for s, _ in scores.values()), default=1) < threshold:
+        if story and max((s for s, _ in scores.values()), default=1) < threshold:
             posterior = self._posterior(wanted)
             # A story's "not" is seldom the request's ("trying not to wake the kids"): the
             # evidence speaks for every intent, whatever its nearest sample says of negation.
