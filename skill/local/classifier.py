@@ -123,6 +123,9 @@ class Classifier:
             for k in self._postings.get(f, ()):
                 shared[k] += w
         negated = not _NEGATIONS.isdisjoint(typed)
+        # A story's "not" is seldom the request's ("it's not from the heat pad, but it's hot"):
+        # there a sample's negation, or its lack, costs nothing.
+        cost = 0.0 if story else _NEGATION_COST
         nearest: dict[str, tuple[float, int]] = {}
         sizes, alone, negations, owner = self._sizes, self._alone, self._negated, self._owner
         for k, m in shared.items():  # the hot loop: hundreds of samples share some word
@@ -130,7 +133,7 @@ class Classifier:
             # A value alone: its words, wherever they are, prove little, so no recall for it.
             d = (dice + (dice if alone[k] else m / sizes[k])) / 2
             if negated != negations[k]:
-                d -= _NEGATION_COST
+                d -= cost
             held = nearest.get(owner[k])
             if held is None or d > held[0] or (d == held[0] and k < held[1]):
                 nearest[owner[k]] = (d, k)
