@@ -127,7 +127,7 @@ class Protocol:
     def said_as_lack(self, named: str) -> bool:
         """Whether a sign is named as a lack ("can't walk", "no feeling"): denied with a "no",
         it is confirmed ("no, can't walk")."""
-        words = " ".join(named.lower().split())
+        words = " ".join(named.lower().replace("\u2019", "'").split())
         return any(words == w or words.startswith(w + " ") for w in self.lack_words)
 
     def keys(self) -> Mapping[str, frozenset[str]]:
@@ -347,12 +347,13 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
     lack = items(root["lack_words"], "lack_words")
     if not all(isinstance(w, str) and w.strip() for w in lack):
         raise fail("must be a list of words", "lack_words")
+    lack_words = tuple(" ".join(w.lower().split()) for w in lack)
 
     protocol = Protocol(source, tuple(dispositions), frozenset(ends), tuple(steps),
                         tuple(questions), signs, situations, symptoms, muscles,
                         muscle(root["unnamed_muscle"], "unnamed_muscle"),
                         muscle(root["unknown_muscle"], "unknown_muscle"), screen_words,
-                        tuple(" ".join(w.lower().split()) for w in lack), data)
+                        lack_words, data)
     reachable = {*symptoms.values(), *screen_words, *situations.values(),
                  *(c for q in questions for c in q.covers[:1]),
                  *(m.sign for m in muscles.values() if m.sign),
