@@ -389,6 +389,18 @@ def test_safety_rules(real: Resolver, say: str, intent: str, slots: dict[str, st
         assert got_slots.get(name) == value
 
 
+# "Is it easing?" is asked after every timed step. A yes with a word or two more is the cramp
+# letting go, never a warning sign: a report sample "yes it's a bit {symptom}" once heard "better"
+# as a symptom it could not judge, and sent a person whose cramp had eased to urgent care.
+@pytest.mark.parametrize("say", [
+    "yes it's a bit better", "yes a bit better", "yes it's a little better", "yes it's better",
+    "yes it's gone", "yes it eased", "yes it's softer", "yeah it's easing",
+])
+def test_a_yes_that_the_cramp_is_easing_is_never_a_warning_sign(real: Resolver, say: str) -> None:
+    got, _ = _heard(real, say)
+    assert got in {"CrampGoneIntent", "AMAZON.YesIntent"}
+
+
 # Ordinary ways of telling a sign, each tried with every value and synonym of SymptomType.
 REPORT_FRAMES = ("{sign}", "it's {sign}", "it {sign}", "it's been {sign}", "my leg is {sign}",
                  "my calf {sign}", "they're {sign}", "both legs are {sign}", "i {sign}",
