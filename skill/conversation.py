@@ -303,6 +303,15 @@ def _symptom_sign(slots: Slots) -> str:
     return proto.most_serious(found) or proto.situations["unknown_symptom"]
 
 
+def _easing_said(slots: Slots) -> bool:
+    """Whether a symptom slot holds no sign the model lists, nothing screened, and only words
+    that say the cramp is easing ("better", "a bit less")."""
+    proto = _protocol()
+    said = slots.get("symptom")
+    return (said is not None and said not in proto.symptoms and not _screened(slots, "symptom")
+            and proto.said_as_easing(said))
+
+
 def _expected(state: State, sign: str) -> bool:
     """Whether a step already given can itself cause this (warmth from a heating pad)."""
     steps = _protocol().steps[: state.furthest + 1]
@@ -409,7 +418,12 @@ def emergency(state: State, slots: Slots) -> Reply:
 
 
 def symptom(state: State, slots: Slots) -> Reply:
-    """A warning sign reported at any moment: the advice at once (unless a step caused it)."""
+    """A warning sign reported at any moment: the advice at once (unless a step caused it).
+    An unlisted "sign" that is only easing words ("it's a bit easier") is the cramp easing."""
+    if _easing_said(slots):
+        if state.step is not None and state.pending != "better_now":
+            return easing(state, slots)
+        return cramp_gone(state, slots)
     sign = _symptom_sign(slots)
     if _expected(state, sign):
         return _reply(state, (Line(f"expected.{sign}"), *reprompt_for(state)))

@@ -90,6 +90,7 @@ class Protocol:
     unknown_muscle: Muscle
     screen_words: Mapping[str, tuple[str, ...]]  # sign -> words screened in raw slot values
     lack_words: tuple[str, ...]  # words that open a sign said as a lack ("can't walk")
+    easing_words: frozenset[str]  # whole answers in a sign's slot that mean it is easing
     data: Mapping[str, Any]  # the checked file, for the compiled copy
 
     @property
@@ -129,6 +130,10 @@ class Protocol:
         it is confirmed ("no, can't walk")."""
         words = " ".join(named.lower().replace("\u2019", "'").split())
         return any(words == w or words.startswith(w + " ") for w in self.lack_words)
+
+    def said_as_easing(self, said: str) -> bool:
+        """Whether the words in a sign's slot are, whole, the cramp easing ("a bit easier")."""
+        return " ".join(said.lower().split()) in self.easing_words
 
     def keys(self) -> Mapping[str, frozenset[str]]:
         """Every content key the protocol needs spoken or shown (no placeholders)."""
@@ -258,7 +263,8 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
 
     root = mapping(data)
     known = {"dispositions", "steps", "questions", "signs", "situations", "symptoms", "muscles",
-             "unnamed_muscle", "unknown_muscle", "screen_words", "lack_words"}
+             "unnamed_muscle", "unknown_muscle", "screen_words", "lack_words",
+             "easing_words"}
     for key in root:
         if key not in known:
             raise fail(f"unknown section (expected {sorted(known)})", key)
@@ -344,16 +350,20 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
         if not all(isinstance(w, str) and w.strip() for w in items(words, "screen_words", name)):
             raise fail("must be a list of words", "screen_words", name)
         screen_words[name] = tuple(" ".join(w.lower().split()) for w in words)
-    lack = items(root["lack_words"], "lack_words")
-    if not all(isinstance(w, str) and w.strip() for w in lack):
-        raise fail("must be a list of words", "lack_words")
-    lack_words = tuple(" ".join(w.lower().split()) for w in lack)
+    def words(key: str) -> tuple[str, ...]:
+        found = items(root[key], key)
+        if not all(isinstance(w, str) and w.strip() for w in found):
+            raise fail("must be a list of words", key)
+        return tuple(" ".join(w.lower().split()) for w in found)
+
+    lack_words = words("lack_words")
+    easing_words = frozenset(words("easing_words"))
 
     protocol = Protocol(source, tuple(dispositions), frozenset(ends), tuple(steps),
                         tuple(questions), signs, situations, symptoms, muscles,
                         muscle(root["unnamed_muscle"], "unnamed_muscle"),
                         muscle(root["unknown_muscle"], "unknown_muscle"), screen_words,
-                        lack_words, data)
+                        lack_words, easing_words, data)
     reachable = {*symptoms.values(), *screen_words, *situations.values(),
                  *(c for q in questions for c in q.covers[:1]),
                  *(m.sign for m in muscles.values() if m.sign),

@@ -65,6 +65,15 @@ def test_every_slot_value_has_something_to_say(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_no_easing_answer_is_a_way_of_saying_a_sign(locale: str) -> None:
+    # Easing words in a sign's slot are read as the cramp easing; were one a listed sign, that
+    # sign would be missed.
+    values = model.load(locale).types["SymptomType"]
+    signs = {w.lower() for v in values for w in (v.name, *v.synonyms)}
+    assert signs.isdisjoint(protocol.default().easing_words)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_samples_are_rich_for_what_people_say_in_pain(locale: str) -> None:
     intents = model.load(locale).intents
     for name in ("CrampReliefIntent", "CausesIntent", "SymptomReportIntent", "EmergencyIntent"):
