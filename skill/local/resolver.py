@@ -105,12 +105,13 @@ class Resolver:
                         self._values.setdefault(key, {}).setdefault(
                             t["name"], _Value(t["name"], name["value"], entry.get("id")))
         self._longest_value = max(len(k.split()) for k in self._values)
-        # Each listed value's content words, by type, for loose matches (`_loose`).
+        # Each listed value's content words, by type, for loose matches (`_loose`): more than
+        # one, as a single word anywhere is a keyword ("now" once stood for "loads now").
         self._content: dict[str, list[tuple[int, frozenset[str], str, _Value]]] = {}
         for key, vs in self._values.items():
             content = [w for w in key.split() if w not in FUNCTION_STEMS]
             for type_name, value in vs.items():
-                if content:
+                if len(content) > 1:
                     self._content.setdefault(type_name, []).append(
                         (len(content), frozenset(content), key, value))
         self._vocabulary = sorted({w for i in intents for s in _samples_of(i)

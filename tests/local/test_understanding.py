@@ -389,6 +389,19 @@ def test_safety_rules(real: Resolver, say: str, intent: str, slots: dict[str, st
         assert got_slots.get(name) == value
 
 
+# A value found loosely, its words said among others, needs more than one of them: a single
+# everyday word is no sign ("now" once stood for "loads now", frequent cramps; "much" for "too
+# much", unbearable pain).
+@pytest.mark.parametrize(("say", "not_heard"), [
+    ("i can move it now", "frequent cramps"),
+    ("i can walk on it now", "frequent cramps"),
+    ("not much", "unbearable pain"),
+])
+def test_one_everyday_word_is_not_a_sign(real: Resolver, say: str, not_heard: str) -> None:
+    _, slots = _heard(real, say)
+    assert slots.get("symptom") != not_heard
+
+
 # "Is it easing?" is asked after every timed step. A yes with a word or two more is the cramp
 # letting go, never a warning sign: a report sample "yes it's a bit {symptom}" once heard "better"
 # as a symptom it could not judge, and sent a person whose cramp had eased to urgent care.
