@@ -432,9 +432,12 @@ def symptom(state: State, slots: Slots) -> Reply:
 
 def symptom_denied(state: State, slots: Slots) -> Reply:
     """"No swelling": raises nothing; an answer when it is what the question asks about. A sign
-    named as a lack ("no, can't walk") is confirmed by the "no": reported, never denied."""
+    named as a lack or a statement ("no, can't walk", "no, it's getting worse") is confirmed by
+    the "no": reported, never denied."""
+    proto = _protocol()
     named = slots.get("symptom" + HEARD) or slots.get("symptom") or ""
-    if _protocol().said_as_lack(named):
+    listed = slots.get("symptom") in proto.symptoms  # "no, it's fine" states no sign
+    if proto.said_as_lack(named) or (listed and proto.said_as_statement(named)):
         return symptom(state, slots)
     sign = _symptom_sign(slots)
     if sign not in state.signs and sign not in state.denied:  # a raised sign is never undone

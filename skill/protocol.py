@@ -91,6 +91,7 @@ class Protocol:
     screen_words: Mapping[str, tuple[str, ...]]  # sign -> words screened in raw slot values
     lack_words: tuple[str, ...]  # words that open a sign said as a lack ("can't walk")
     easing_words: frozenset[str]  # whole answers in a sign's slot that mean it is easing
+    statement_words: tuple[str, ...]  # words that open a sign said as a statement ("it's worse")
     data: Mapping[str, Any]  # the checked file, for the compiled copy
 
     @property
@@ -130,6 +131,13 @@ class Protocol:
         it is confirmed ("no, can't walk")."""
         words = " ".join(named.lower().replace("\u2019", "'").split())
         return any(words == w or words.startswith(w + " ") for w in self.lack_words)
+
+    def said_as_statement(self, named: str) -> bool:
+        """Whether a sign is named as a statement with no negation in it ("it's getting worse"):
+        denied with a "no", it is confirmed ("no, it's getting worse")."""
+        words = " ".join(named.lower().replace("\u2019", "'").split())
+        negated = any(w in ("not", "no", "never") or w.endswith("n't") for w in words.split())
+        return not negated and any(words.startswith(w + " ") for w in self.statement_words)
 
     def said_as_easing(self, said: str) -> bool:
         """Whether the words in a sign's slot are, whole, the cramp easing ("a bit easier")."""
@@ -264,7 +272,7 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
     root = mapping(data)
     known = {"dispositions", "steps", "questions", "signs", "situations", "symptoms", "muscles",
              "unnamed_muscle", "unknown_muscle", "screen_words", "lack_words",
-             "easing_words"}
+             "easing_words", "statement_words"}
     for key in root:
         if key not in known:
             raise fail(f"unknown section (expected {sorted(known)})", key)
@@ -358,12 +366,13 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
 
     lack_words = words("lack_words")
     easing_words = frozenset(words("easing_words"))
+    statement_words = words("statement_words")
 
     protocol = Protocol(source, tuple(dispositions), frozenset(ends), tuple(steps),
                         tuple(questions), signs, situations, symptoms, muscles,
                         muscle(root["unnamed_muscle"], "unnamed_muscle"),
                         muscle(root["unknown_muscle"], "unknown_muscle"), screen_words,
-                        lack_words, easing_words, data)
+                        lack_words, easing_words, statement_words, data)
     reachable = {*symptoms.values(), *screen_words, *situations.values(),
                  *(c for q in questions for c in q.covers[:1]),
                  *(m.sign for m in muscles.values() if m.sign),
