@@ -129,19 +129,19 @@ class Protocol:
     def said_as_lack(self, named: str) -> bool:
         """Whether a sign is named as a lack ("can't walk", "no feeling"): denied with a "no",
         it is confirmed ("no, can't walk")."""
-        words = " ".join(named.lower().replace("\u2019", "'").split())
+        words = _folded(named)
         return any(words == w or words.startswith(w + " ") for w in self.lack_words)
 
     def said_as_statement(self, named: str) -> bool:
         """Whether a sign is named as a statement with no negation in it ("it's getting worse"):
         denied with a "no", it is confirmed ("no, it's getting worse")."""
-        words = " ".join(named.lower().replace("\u2019", "'").split())
+        words = _folded(named)
         negated = any(w in ("not", "no", "never") or w.endswith("n't") for w in words.split())
         return not negated and any(words.startswith(w + " ") for w in self.statement_words)
 
     def said_as_easing(self, said: str) -> bool:
         """Whether the words in a sign's slot are, whole, the cramp easing ("a bit easier")."""
-        return " ".join(said.lower().split()) in self.easing_words
+        return _folded(said) in self.easing_words
 
     def keys(self) -> Mapping[str, frozenset[str]]:
         """Every content key the protocol needs spoken or shown (no placeholders)."""
@@ -358,6 +358,7 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
         if not all(isinstance(w, str) and w.strip() for w in items(words, "screen_words", name)):
             raise fail("must be a list of words", "screen_words", name)
         screen_words[name] = tuple(" ".join(w.lower().split()) for w in words)
+
     def words(key: str) -> tuple[str, ...]:
         found = items(root[key], key)
         if not all(isinstance(w, str) and w.strip() for w in found):
@@ -382,3 +383,9 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
             raise fail("no slot value, question, muscle or situation raises this sign",
                        "signs", name)
     return protocol
+
+
+def _folded(said: str) -> str:
+    """Words as heard, compared the way the protocol lists them: lower case, single spaces, a
+    curly apostrophe as a straight one."""
+    return " ".join(said.lower().replace("\u2019", "'").split())
