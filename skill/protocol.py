@@ -352,22 +352,19 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
 
     muscles = {str(v): muscle(m, "muscles", v)
                for v, m in mapping(root["muscles"], "muscles").items()}
+
+    def word_list(value: Any, *at: Any) -> tuple[str, ...]:
+        if not all(isinstance(w, str) and w.strip() for w in items(value, *at)):
+            raise fail("must be a list of words", *at)
+        return tuple(" ".join(w.lower().split()) for w in value)
+
     screen_words = {}
-    for name, words in mapping(root["screen_words"], "screen_words").items():
+    for name, needles in mapping(root["screen_words"], "screen_words").items():
         sign_ref(name, "screen_words", name)
-        if not all(isinstance(w, str) and w.strip() for w in items(words, "screen_words", name)):
-            raise fail("must be a list of words", "screen_words", name)
-        screen_words[name] = tuple(" ".join(w.lower().split()) for w in words)
-
-    def words(key: str) -> tuple[str, ...]:
-        found = items(root[key], key)
-        if not all(isinstance(w, str) and w.strip() for w in found):
-            raise fail("must be a list of words", key)
-        return tuple(" ".join(w.lower().split()) for w in found)
-
-    lack_words = words("lack_words")
-    easing_words = frozenset(words("easing_words"))
-    statement_words = words("statement_words")
+        screen_words[name] = word_list(needles, "screen_words", name)
+    lack_words = word_list(root["lack_words"], "lack_words")
+    easing_words = frozenset(word_list(root["easing_words"], "easing_words"))
+    statement_words = word_list(root["statement_words"], "statement_words")
 
     protocol = Protocol(source, tuple(dispositions), frozenset(ends), tuple(steps),
                         tuple(questions), signs, situations, symptoms, muscles,
