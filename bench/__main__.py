@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    answers,
     cold_start,
     per_request,
     report,
@@ -31,6 +32,7 @@ SECTIONS = {
     "understanding": understanding,
     "time_to_help": time_to_help,
     "voice": voice,
+    "answers": answers,
 }
 DEFAULT_OUT = Path(__file__).with_name("results.json")
 

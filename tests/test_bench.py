@@ -13,15 +13,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench import report, stats, throughput, time_to_help, understanding
+from bench import answers, report, stats, throughput, time_to_help, understanding
 from bench.cold_start import FORBIDDEN
 from skill import model
 from skill.local.resolution import LAUNCH
+from skill.local.simulator import Simulator
 
 ROOT = Path(__file__).absolute().parents[1]
 TITLES = ("1. Per request", "2. Cold start", "3. Web service", "4. Understanding",
-          "5. Time to help")
-SECTIONS = ("per_request", "cold_start", "webservice", "understanding", "time_to_help", "voice")
+          "5. Time to help", "6. Voice in", "7. Answers")
+SECTIONS = ("per_request", "cold_start", "webservice", "understanding", "time_to_help", "voice",
+            "answers")
 
 
 def test_quick_run_prints_every_section_and_writes_results(tmp_path: Path) -> None:
@@ -43,8 +45,9 @@ def test_quick_run_prints_every_section_and_writes_results(tmp_path: Path) -> No
     assert {"intent_accuracy", "slot_accuracy", "confusions"} <= set(results["understanding"])
     assert {"words", "seconds"} <= set(results["time_to_help"])
     assert {"grammar", "open"} <= set(results["voice"])
+    assert {"right", "under_triage", "emergencies_missed"} <= set(results["answers"]["held_out"])
     rows = results["rows"]
-    assert {row["section"][0] for row in rows} == set("123456")
+    assert {row["section"][0] for row in rows} == set("1234567")
     for row in rows:
         assert set(row) == {"section", "what", "ours", "floor", "unit", "ratio", "target", "met"}
 
@@ -187,3 +190,39 @@ def test_the_load_client_reads_keep_alive_responses() -> None:
         assert throughput._read_response(left, buffer) == 200
         assert throughput._read_response(left, buffer) == 400
         assert buffer == b""
+
+
+# ---- the labelled answers to the skill's own questions --------------------------------------
+
+
+@pytest.mark.parametrize("path", [answers.DEVELOPMENT, answers.HELD_OUT], ids=lambda p: p.name)
+def test_the_answer_sets_cover_every_meaning_of_every_question(path: Path) -> None:
+    found = answers.load(path)
+    assert len(found) >= 400
+    covered = {(a.situation, a.meaning) for a in found}
+    elsewhere = {c for name, also in answers.ANSWERED_IN.items() for c in also if c != name}
+    wanted = {(name, meaning) for name, situation in answers.SITUATIONS.items()
+              if name not in elsewhere for meaning in situation.meanings}
+    assert wanted <= covered
+
+
+def test_the_held_out_answers_are_held_out(en_us: model.Model) -> None:
+    seen = set(understanding.model_phrases(en_us)) | _test_strings()
+    seen |= {understanding.plain(a.say) for a in answers.load(answers.DEVELOPMENT)}
+    copied = sum(understanding.plain(a.say) in seen for a in answers.load(answers.HELD_OUT))
+    assert copied == 0, "held-out answers equal to a sample, a test string or a development answer"
+
+
+@pytest.mark.parametrize("situation", answers.SITUATIONS)
+def test_each_situation_is_set_up_to_its_question(situation: str) -> None:
+    answers.setting_up(Simulator(), situation)  # raises if the skill asks something else
+
+
+def test_a_set_with_an_unknown_meaning_or_a_bare_yes_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "answers.yaml"
+    bad.write_text("swelling:\n  maybe:\n  - not sure\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown meaning 'maybe'"):
+        answers.load(bad)
+    bad.write_text("swelling:\n  'no':\n  - no\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="quote the answer"):
+        answers.load(bad)
