@@ -24,6 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -226,7 +227,7 @@ class Resolver:
         put any weight on it"), as entity resolution's fuzzy match finds it."""
         said = set(stems)
         found = [(n, key, value) for n, words, key, value in self._content.get(type_name, ())
-                 if said.issuperset(words)]
+                 if said.issuperset(words) and _negation_bound(key.split(), stems)]
         if not found:
             return []
         _, key, value = max(found, key=lambda f: (f[0], f[1]))
@@ -385,6 +386,14 @@ class Resolver:
 def _samples_of(intent: Mapping[str, Any]) -> list[str]:
     """The model's samples for `intent`, then Alexa's own phrases for a built-in."""
     return [*intent.get("samples", []), *STANDARD_SAMPLES.get(intent["name"], ())]
+
+
+def _negation_bound(key: Sequence[str], stems: Sequence[str]) -> bool:
+    """Whether a value's "no" is said right before the word it negates: "no feeling" is not in
+    "no, it feels normal", where the "no" answers the question. ("can't ... stand" may have
+    words between: "I can't even stand".)"""
+    pairs = set(pairwise(stems))
+    return all((w, key[i + 1]) in pairs for i, w in enumerate(key[:-1]) if w == "no")
 
 
 def _stems(tokens: Sequence[str]) -> str:

@@ -402,6 +402,19 @@ def test_one_everyday_word_is_not_a_sign(real: Resolver, say: str, not_heard: st
     assert slots.get("symptom") != not_heard
 
 
+# A value's "no" binds to the word after it: "no feeling" is numbness, but in "no, it feels
+# normal" the "no" answers the question (read as "no feeling", the denial confirmed numbness and
+# sent the person to urgent care).
+@pytest.mark.parametrize(("say", "heard"), [
+    ("no it feels normal", None),
+    ("no i can feel everything", None),
+    ("there's no feeling in my toes", "numbness"),
+])
+def test_a_values_no_binds_to_the_next_word(real: Resolver, say: str, heard: str | None) -> None:
+    _, slots = _heard(real, say)
+    assert slots.get("symptom") == heard
+
+
 # "Is it easing?" is asked after every timed step. A yes with a word or two more is the cramp
 # letting go, never a warning sign: a report sample "yes it's a bit {symptom}" once heard "better"
 # as a symptom it could not judge, and sent a person whose cramp had eased to urgent care.
