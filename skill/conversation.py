@@ -17,6 +17,7 @@ from . import protocol
 from .content import Line, line
 
 Slots = Mapping[str, str | None]
+PRESENT = "present"  # SymptomDeniedIntent's second sign: "not swollen, but {present}"
 HEARD = ".heard"  # slot name + HEARD: the words heard, where Alexa resolved them to another value
 
 
@@ -433,7 +434,8 @@ def symptom(state: State, slots: Slots) -> Reply:
 def symptom_denied(state: State, slots: Slots) -> Reply:
     """"No swelling": raises nothing; an answer when it is what the question asks about. A sign
     named as a lack or a statement ("no, can't walk", "no, it's getting worse") is confirmed by
-    the "no": reported, never denied."""
+    the "no": reported, never denied. A second sign said with it ("not swollen, but numb") is
+    reported."""
     proto = _protocol()
     named = slots.get("symptom" + HEARD) or slots.get("symptom") or ""
     listed = slots.get("symptom") in proto.symptoms  # "no, it's fine" states no sign
@@ -442,6 +444,9 @@ def symptom_denied(state: State, slots: Slots) -> Reply:
     sign = _symptom_sign(slots)
     if sign not in state.signs and sign not in state.denied:  # a raised sign is never undone
         state = replace(state, denied=(*state.denied, sign))
+    if slots.get(PRESENT) or slots.get(PRESENT + HEARD):
+        return symptom(state, {"symptom": slots.get(PRESENT),
+                               "symptom" + HEARD: slots.get(PRESENT + HEARD)})
     if state.pending == "redflag" and sign in _protocol().questions[state.question].covers:
         return no(state, slots)
     if state.pending == "checks":  # asked whether to check the signs, and already at it

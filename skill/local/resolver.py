@@ -23,7 +23,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -220,7 +220,18 @@ class Resolver:
         for type_name in self._slot_types[sample.intent].values():
             if not any(type_name in vs for _, _, vs in spans):
                 spans += self._loose(type_name, stems)
-        return self._reading(sample.intent, spans, heard, min(score, 0.99), sample.text)
+        found = self._reading(sample.intent, spans, heard, min(score, 0.99), sample.text)
+        m = sample.regex.fullmatch(" ".join(stems)) if sample.regex and found.unfilled else None
+        # A slot no listed value filled holds the words said in its place, as on a device
+        # ("not swollen but {present}": "my chest feels heavy", for the skill to screen).
+        words_in = {slot: raw for slot, raw in _captures(sample, m, heard)} if m else {}
+        slots = dict(found.slots)
+        for slot in found.unfilled:
+            value = self._slot_value(self._slot_types[sample.intent][slot], words_in[slot])[0] \
+                if slot in words_in else None
+            if value is not None:
+                slots[slot] = value
+        return replace(found, slots=slots, unfilled=self._unfilled(sample.intent, slots))
 
     def _loose(self, type_name: str, stems: Sequence[str]) -> list[_Span]:
         """The listed value of `type_name` with the most words, all said among others ("I can't
@@ -291,9 +302,7 @@ class Resolver:
                 continue
             slots: dict[str, SlotValue] = {}
             extra = unknown = 0
-            for k, slot in enumerate(sample.slots):
-                start = text[: m.start(f"g{k}")].count(" ")
-                raw = heard[start : start + m.group(f"g{k}").count(" ") + 1]
+            for slot, raw in _captures(sample, m, heard):
                 filled, more = self._slot_value(self._slot_types[sample.intent][slot], raw)
                 if filled is None:
                     break
@@ -386,6 +395,15 @@ class Resolver:
 def _samples_of(intent: Mapping[str, Any]) -> list[str]:
     """The model's samples for `intent`, then Alexa's own phrases for a built-in."""
     return [*intent.get("samples", []), *STANDARD_SAMPLES.get(intent["name"], ())]
+
+
+def _captures(sample: _Sample, m: re.Match[str], heard: list[str]) -> list[tuple[str, list[str]]]:
+    """Each placeholder of `sample` and the words heard where `m` (over stems) captured it."""
+    out = []
+    for k, slot in enumerate(sample.slots):
+        start = m.string[: m.start(f"g{k}")].count(" ")
+        out.append((slot, heard[start : start + m.group(f"g{k}").count(" ") + 1]))
+    return out
 
 
 def _negation_bound(key: Sequence[str], stems: Sequence[str]) -> bool:
