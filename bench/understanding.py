@@ -9,7 +9,7 @@ import itertools
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -265,20 +265,50 @@ def request_part(text: str, invocation: str) -> str:
     return " ".join(words)
 
 
+def _choices(found: model.Model, intent: model.Intent, sample: str) -> list[list[str]]:
+    """What each slot of `sample` can hold, in order: every value and synonym of its type."""
+    return [[p for v in found.types[intent.slots[r]] for p in (v.name, *v.synonyms)]
+            if intent.slots[r] in found.types else BUILT_IN_VALUES[intent.slots[r]]
+            for r in model.SLOT_REF.findall(sample)]
+
+
 def expansions(found: model.Model) -> Iterator[tuple[str, str, str]]:
     """(intent, sample, text) for every sample of `found` with every value and synonym of its
-    slots in their places, as Alexa trains on them."""
+    slots in their places, as Alexa trains on them. A sample with two slots ("not {symptom} but
+    {present}") would say every pair, a million texts: there each value takes each place once,
+    beside the other slot's first value (`said_in_pairs` finds any pair exactly)."""
     for intent in found.intents.values():
         for sample in intent.samples:
             refs = model.SLOT_REF.findall(sample)
-            choices = [[p for v in found.types[intent.slots[r]] for p in (v.name, *v.synonyms)]
-                       if intent.slots[r] in found.types else BUILT_IN_VALUES[intent.slots[r]]
-                       for r in refs]
-            for combo in itertools.product(*choices):
+            choices = _choices(found, intent, sample)
+            combos: Iterable[tuple[str, ...]] = itertools.product(*choices)
+            if len(refs) > 1:
+                firsts = tuple(c[0] for c in choices)
+                combos = dict.fromkeys((*firsts[:k], v, *firsts[k + 1:])
+                                       for k, c in enumerate(choices) for v in c)
+            for combo in combos:
                 text = sample
                 for ref, value in zip(refs, combo, strict=True):
                     text = text.replace(f"{{{ref}}}", value, 1)
                 yield intent.name, sample, text
+
+
+def said_in_pairs(found: model.Model, text: str) -> str | None:
+    """Where `text` (plain) is a sample with two slots, each filled with a value or synonym of
+    its type, exactly: the source as `model_phrases` names it, or None."""
+    for intent in found.intents.values():
+        for sample in intent.samples:
+            parts = model.SLOT_REF.split(sample)
+            if len(parts) < 5:  # fewer than two slots
+                continue
+            pattern = r"\s*".join(re.escape(plain(p)) if k % 2 == 0 else "(.+)"
+                                   for k, p in enumerate(parts) if plain(p) or k % 2)
+            m = re.fullmatch(pattern, text)
+            if m and all(plain(g) in {plain(c) for c in cs}
+                         for g, cs in zip(m.groups(), _choices(found, intent, sample),
+                                          strict=True)):
+                return f"a sample of {intent.name}: {sample!r}"
+    return None
 
 
 def model_phrases(found: model.Model) -> dict[str, str]:

@@ -428,6 +428,8 @@ def symptom(state: State, slots: Slots) -> Reply:
     sign = _symptom_sign(slots)
     if _expected(state, sign):
         return _reply(state, (Line(f"expected.{sign}"), *reprompt_for(state)))
+    if state.pending == "redflag" and sign in _protocol().questions[state.question].yes_from:
+        return yes(state, slots)  # "does the pain stay?" "it's still aching"
     return _raise(state, sign)
 
 

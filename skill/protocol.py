@@ -55,6 +55,7 @@ class Step:
 class Question:
     id: str
     covers: tuple[str, ...]  # a yes or an unsure answer raises covers[0]
+    yes_from: frozenset[str] = frozenset()  # signs that, reported while it is asked, are a yes
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +328,8 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
         item = mapping(item, "questions", i)
         covers = tuple(sign_ref(c, "questions", i, "covers", n)
                        for n, c in enumerate(items(item.get("covers"), "questions", i, "covers")))
-        questions.append(Question(ident(item.get("id"), "questions", i), covers))
+        yes_from = sign_list(item.get("yes_from", []), "questions", i, "yes_from")
+        questions.append(Question(ident(item.get("id"), "questions", i), covers, yes_from))
 
     symptoms = {str(v): sign_ref(s, "symptoms", v)
                 for v, s in mapping(root["symptoms"], "symptoms").items()}
