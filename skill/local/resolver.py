@@ -220,18 +220,14 @@ class Resolver:
         for type_name in self._slot_types[sample.intent].values():
             if not any(type_name in vs for _, _, vs in spans):
                 spans += self._loose(type_name, stems)
-        found = self._reading(sample.intent, spans, heard, min(score, 0.99), sample.text)
-        m = sample.regex.fullmatch(" ".join(stems)) if sample.regex and found.unfilled else None
+        reading = self._reading(sample.intent, spans, heard, min(score, 0.99), sample.text)
         # A slot no listed value filled holds the words said in its place, as on a device
         # ("not swollen but {present}": "my chest feels heavy", for the skill to screen).
-        words_in = {slot: raw for slot, raw in _captures(sample, m, heard)} if m else {}
-        slots = dict(found.slots)
-        for slot in found.unfilled:
-            value = self._slot_value(self._slot_types[sample.intent][slot], words_in[slot])[0] \
-                if slot in words_in else None
-            if value is not None:
-                slots[slot] = value
-        return replace(found, slots=slots, unfilled=self._unfilled(sample.intent, slots))
+        m = sample.regex.fullmatch(" ".join(stems)) if sample.regex and reading.unfilled else None
+        slots = reading.slots | {s: v for s, raw in (_captures(sample, m, heard) if m else ())
+                                 if s in reading.unfilled and (v := self._slot_value(
+                                     self._slot_types[sample.intent][s], raw)[0])}
+        return replace(reading, slots=slots, unfilled=self._unfilled(sample.intent, slots))
 
     def _loose(self, type_name: str, stems: Sequence[str]) -> list[_Span]:
         """The listed value of `type_name` with the most words, all said among others ("I can't

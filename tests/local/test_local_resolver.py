@@ -388,6 +388,19 @@ def test_real_model_out_of_list_value(real: Resolver) -> None:
     assert (slot.raw, slot.status) == ("eyelid", "ER_SUCCESS_NO_MATCH")
 
 
+# A sample matched loosely still fills a slot no listed value filled with the words said in its
+# place, as a device does, so that the skill can screen them (the second sign of "not swollen,
+# but ..." was dropped, and with it "but my chest feels heavy").
+@needs_real_model
+def test_real_model_words_in_a_slots_place_are_sent_unresolved(real: Resolver) -> None:
+    found = real.resolve("no redness but something odd")
+    assert found.intent == "SymptomDeniedIntent"
+    assert found.slots["symptom"].value == "redness"
+    assert (found.slots["present"].raw, found.slots["present"].status) == (
+        "something odd", "ER_SUCCESS_NO_MATCH")
+    assert found.unfilled == ()
+
+
 @needs_real_model
 def test_real_model_fallback_and_invocation(real: Resolver) -> None:
     assert real.resolve("what's the weather in paris").intent == FALLBACK
