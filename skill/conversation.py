@@ -575,7 +575,10 @@ def pause(state: State, slots: Slots) -> Reply:
 
 
 def resume(state: State, slots: Slots) -> Reply:
-    """Pick up the steps where they were left (or ask where, when no place is known)."""
+    """Pick up the steps where they were left (or ask where, when no place is known). With an
+    offer waiting and no steps under way, "go on" accepts it."""
+    if state.step is None and state.pending in OFFERS:
+        return yes(state, slots)
     if state.step is None:
         return _where_were_you(state)
     return _guide(state, state.step, (RESUMING(number=state.step + 1),), count=state.counting)
