@@ -276,7 +276,7 @@ def expansions(found: model.Model) -> Iterator[tuple[str, str, str]]:
     """(intent, sample, text) for every sample of `found` with every value and synonym of its
     slots in their places, as Alexa trains on them. A sample with two slots ("not {symptom} but
     {present}") would say every pair, a million texts: there each value takes each place once,
-    beside the other slot's first value (`said_in_pairs` finds any pair exactly)."""
+    beside the other slot's first value (`pair_matcher` finds any pair exactly)."""
     for intent in found.intents.values():
         for sample in intent.samples:
             refs = model.SLOT_REF.findall(sample)
@@ -293,9 +293,11 @@ def expansions(found: model.Model) -> Iterator[tuple[str, str, str]]:
                 yield intent.name, sample, text
 
 
-def said_in_pairs(found: model.Model, text: str) -> str | None:
-    """Where `text` (plain) is a sample with two slots, each filled with a value or synonym of
-    its type, exactly: the source as `model_phrases` names it, or None."""
+def pair_matcher(found: model.Model) -> Callable[[str], str | None]:
+    """A test of whether a text (plain) is a sample with two slots, each filled with a value or
+    synonym of its type, exactly: it answers the source as `model_phrases` names it, or None.
+    The samples' patterns are built once."""
+    pairs = []
     for intent in found.intents.values():
         for sample in intent.samples:
             parts = model.SLOT_REF.split(sample)
@@ -303,12 +305,17 @@ def said_in_pairs(found: model.Model, text: str) -> str | None:
                 continue
             pattern = r"\s*".join(re.escape(plain(p)) if k % 2 == 0 else "(.+)"
                                    for k, p in enumerate(parts) if plain(p) or k % 2)
-            m = re.fullmatch(pattern, text)
-            if m and all(plain(g) in {plain(c) for c in cs}
-                         for g, cs in zip(m.groups(), _choices(found, intent, sample),
-                                          strict=True)):
-                return f"a sample of {intent.name}: {sample!r}"
-    return None
+            choices = [{plain(c) for c in cs} for cs in _choices(found, intent, sample)]
+            pairs.append((re.compile(pattern), choices, f"a sample of {intent.name}: {sample!r}"))
+
+    def source(text: str) -> str | None:
+        for pattern, choices, where in pairs:
+            m = pattern.fullmatch(text)
+            if m and all(plain(g) in cs for g, cs in zip(m.groups(), choices, strict=True)):
+                return where
+        return None
+
+    return source
 
 
 def model_phrases(found: model.Model) -> dict[str, str]:

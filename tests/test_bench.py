@@ -8,6 +8,7 @@ import math
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -110,21 +111,28 @@ def en_us() -> model.Model:
     return model.load("en-US")
 
 
+def _known_source(en_us: model.Model) -> Callable[[str], str | None]:
+    """Where a plain text is already said: a sample filled in (one slot or two), one of Alexa's
+    built-in phrases, or a string in tests/; None for a text said nowhere."""
+    seen = understanding.model_phrases(en_us)
+    seen |= {text: "a string in tests/" for text in _test_strings() if text}
+    pairs = understanding.pair_matcher(en_us)
+    return lambda text: seen.get(text) or pairs(text)
+
+
 @pytest.mark.parametrize("held_out", understanding.HELD_OUT_SETS, ids=lambda path: path.name)
 def test_the_held_out_half_is_held_out_from_samples_builtins_and_tests(
     en_us: model.Model, held_out: Path
 ) -> None:
     paraphrases = understanding.load(held_out)
-    seen = understanding.model_phrases(en_us)
-    seen |= {text: "a string in tests/" for text in _test_strings() if text}
+    source = _known_source(en_us)
     copied = set()
     for p in paraphrases:
         plain = understanding.plain(p.say)
         for form in {plain, understanding.request_part(p.say, en_us.invocation)}:
-            source = seen.get(form) or understanding.said_in_pairs(en_us, form)
-            if source:
+            if where := source(form):
                 # Where it comes from, never the words: a sample's words would be the line's.
-                copied.add(source.split(":", 1)[0])
+                copied.add(where.split(":", 1)[0])
     assert copied == set(), "held-out lines equal to these (remove what you just added there)"
 
 
@@ -208,11 +216,10 @@ def test_the_answer_sets_cover_every_meaning_of_every_question(path: Path) -> No
 
 
 def test_the_held_out_answers_are_held_out(en_us: model.Model) -> None:
-    seen = set(understanding.model_phrases(en_us)) | _test_strings()
-    seen |= {understanding.plain(a.say) for a in answers.load(answers.DEVELOPMENT)}
-    copied = sum(understanding.plain(a.say) in seen
-                 or understanding.said_in_pairs(en_us, understanding.plain(a.say)) is not None
-                 for a in answers.load(answers.HELD_OUT))
+    source = _known_source(en_us)
+    development = {understanding.plain(a.say) for a in answers.load(answers.DEVELOPMENT)}
+    copied = sum(plain in development or source(plain) is not None
+                 for plain in (understanding.plain(a.say) for a in answers.load(answers.HELD_OUT)))
     assert copied == 0, "held-out answers equal to a sample, a test string or a development answer"
 
 
