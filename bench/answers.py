@@ -143,7 +143,7 @@ def judge(situation: str, meaning: str, before: dict[str, Any], turn: Turn,
         return "over-triage"
     if asking:
         return "asked again"
-    offered = OFFERED.get(situation.split()[0])
+    offered = OFFERED.get(situation)
     right = {
         "better": bool(EASED & set(keys)),
         "cramp_now": any(k.startswith("step.") for k in keys),

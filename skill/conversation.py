@@ -449,7 +449,7 @@ def symptom_denied(state: State, slots: Slots) -> Reply:
     if slots.get(PRESENT) or slots.get(PRESENT + HEARD):
         return symptom(state, {"symptom": slots.get(PRESENT),
                                "symptom" + HEARD: slots.get(PRESENT + HEARD)})
-    if state.pending == "redflag" and sign in _protocol().questions[state.question].covers:
+    if state.pending == "redflag" and sign in proto.questions[state.question].covers:
         return no(state, slots)
     if state.pending == "checks":  # asked whether to check the signs, and already at it
         return warning_signs(state, slots)

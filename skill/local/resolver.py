@@ -232,9 +232,9 @@ class Resolver:
     def _loose(self, type_name: str, stems: Sequence[str]) -> list[_Span]:
         """The listed value of `type_name` with the most words, all said among others ("I can't
         put any weight on it"), as entity resolution's fuzzy match finds it."""
-        said = set(stems)
+        said, pairs = set(stems), set(pairwise(stems))
         found = [(n, key, value) for n, words, key, value in self._content.get(type_name, ())
-                 if said.issuperset(words) and _negation_bound(key.split(), stems)]
+                 if said.issuperset(words) and _negation_bound(key.split(), pairs)]
         if not found:
             return []
         _, key, value = max(found, key=lambda f: (f[0], f[1]))
@@ -402,11 +402,10 @@ def _captures(sample: _Sample, m: re.Match[str], heard: list[str]) -> list[tuple
     return out
 
 
-def _negation_bound(key: Sequence[str], stems: Sequence[str]) -> bool:
-    """Whether a value's "no" is said right before the word it negates: "no feeling" is not in
-    "no, it feels normal", where the "no" answers the question. ("can't ... stand" may have
-    words between: "I can't even stand".)"""
-    pairs = set(pairwise(stems))
+def _negation_bound(key: Sequence[str], pairs: set[tuple[str, str]]) -> bool:
+    """Whether a value's "no" is said right before the word it negates (`pairs`: each two stems
+    said in a row): "no feeling" is not in "no, it feels normal", where the "no" answers the
+    question. ("can't ... stand" may have words between: "I can't even stand".)"""
     return all((w, key[i + 1]) in pairs for i, w in enumerate(key[:-1]) if w == "no")
 
 
