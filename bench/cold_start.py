@@ -22,7 +22,7 @@ SECTION = "2 cold start"
 TITLE = "2. Cold start (ms; a fresh process importing the handler and answering one launch)"
 TARGET = 1.15
 # What the Lambda path must never load: the web service, the voice, the local resolver.
-FORBIDDEN = ("flask", "werkzeug", "waitress", "pyttsx3", "rapidfuzz", "skill.local",
+FORBIDDEN = ("flask", "werkzeug", "waitress", "pyttsx3", "rapidfuzz", "numpy", "skill.local",
              "skill.webservice")
 TIMINGS = ("wall_ms", "total_ms", "import_ms", "answer_ms", "modules")
 

@@ -17,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+import numpy as np
+
 from skill.local.normalise import stem
 
 # How words are weighed: log(1 + intents / intents using it); a word no intent uses weighs as
@@ -77,11 +79,17 @@ class Classifier:
         self._n = len(vocab)
         self._df = {f: len(i) for f, i in users.items()}
         self._vocab = dict(vocab)
-        self._postings = dict(postings)
-        self._sizes = [max(1e-9, sum(map(self.weight, fs))) for fs in feats]
-        self._negated = [not _NEGATIONS.isdisjoint(e.typed) for e in examples]
-        self._alone = [e.alone for e in examples]
-        self._owner = [e.intent for e in examples]
+        # Every sample is scored on every utterance: as arrays, one sum per feature said.
+        self._postings = {f: np.array(ks, dtype=np.intp) for f, ks in postings.items()}
+        self._sizes = np.array([max(1e-9, sum(map(self.weight, fs))) for fs in feats])
+        self._negated = np.array([not _NEGATIONS.isdisjoint(e.typed) for e in examples])
+        self._alone = np.array([e.alone for e in examples])
+        # The samples grouped by intent, in the model's order (each group in the samples' order,
+        # so the first best in a group is the earliest sample): where each group starts.
+        intents = list(dict.fromkeys(e.intent for e in examples))
+        self._by_intent = np.argsort([intents.index(e.intent) for e in examples], kind="stable")
+        sizes = [sum(e.intent == i for e in examples) for i in intents]
+        self._groups = [(i, sum(sizes[:k]), sum(sizes[: k + 1])) for k, i in enumerate(intents)]
         # Per intent: log P(feature | intent) for its features, and for any other known one
         # (every feature of every sample is in `_df`).
         self._likelihood: dict[str, tuple[dict[str, float], float]] = {}
@@ -116,34 +124,31 @@ class Classifier:
 
         wanted = {f: weight(f) for f in _features(typed)}
         total = sum(wanted.values())
-        shared: dict[int, float] = defaultdict(float)
+        shared = np.zeros(len(self._sizes))  # each sample's weight of the features said
         for f, w in wanted.items():
-            if not w:
-                continue
-            for k in self._postings.get(f, ()):
-                shared[k] += w
-        negated = not _NEGATIONS.isdisjoint(typed)
+            if w and (ks := self._postings.get(f)) is not None:
+                shared[ks] += w
         # A story's "not" is seldom the request's ("it's not from the heat pad, but it's hot"):
         # there a sample's negation, or its lack, costs nothing.
         cost = 0.0 if story else _NEGATION_COST
+        dice = 2 * shared / (total + self._sizes)
+        # A value alone: its words, wherever they are, prove little, so no recall for it.
+        d = (dice + np.where(self._alone, dice, shared / self._sizes)) / 2
+        d -= cost * (self._negated != (not _NEGATIONS.isdisjoint(typed)))
+        d[shared == 0] = -np.inf  # a sample sharing nothing is no one's nearest
+        d = d[self._by_intent]
         nearest: dict[str, tuple[float, int]] = {}
-        sizes, alone, negations, owner = self._sizes, self._alone, self._negated, self._owner
-        for k, m in shared.items():  # the hot loop: hundreds of samples share some word
-            dice = 2 * m / (total + sizes[k])
-            # A value alone: its words, wherever they are, prove little, so no recall for it.
-            d = (dice + (dice if alone[k] else m / sizes[k])) / 2
-            if negated != negations[k]:
-                d -= cost
-            held = nearest.get(owner[k])
-            if held is None or d > held[0] or (d == held[0] and k < held[1]):
-                nearest[owner[k]] = (d, k)
+        for intent, start, end in self._groups:
+            best = start + int(d[start:end].argmax())
+            if d[best] > -np.inf:
+                nearest[intent] = (float(d[best]), int(self._by_intent[best]))
         singles = [(t, weight(t)) for t in dict.fromkeys(typed)]
         spread_total = sum(w for _, w in singles) or 1.0
         scores = {}
-        for intent, (d, k) in nearest.items():
+        for intent, (near, k) in nearest.items():
             vocab = self._vocab[intent]
             spread = sum(w for t, w in singles if t in vocab) / spread_total
-            scores[intent] = ((1 - _SPREAD_SHARE) * d + _SPREAD_SHARE * spread, k)
+            scores[intent] = ((1 - _SPREAD_SHARE) * near + _SPREAD_SHARE * spread, k)
         if story and max((s for s, _ in scores.values()), default=1) < threshold:
             posterior = self._posterior(wanted)
             # A story's "not" is seldom the request's ("trying not to wake the kids"): the
