@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
@@ -53,6 +54,16 @@ BUILT_IN_VALUES: dict[str, tuple[str, ...]] = {
     "AMAZON.Ordinal": ("first", "second", "third", "fourth", "fifth", "sixth", "seventh",
                        "eighth"),
 }
+
+# Alexa's own number types as a model's slot types would list them: said as words, sent as
+# digits ("three" and "third" are both "3").
+BUILT_IN_TYPES: tuple[dict[str, Any], ...] = tuple(
+    {"name": name, "values": [{"name": {"value": str(n), "synonyms": [w]}}
+                              for n, w in enumerate(spoken.split())]}
+    for name, spoken in (
+        ("AMAZON.NUMBER", "zero one two three four five six seven eight nine ten eleven twelve"),
+        ("AMAZON.Ordinal", "zeroth first second third fourth fifth sixth seventh eighth ninth "
+                           "tenth eleventh twelfth")))
 
 # Said during a session, "exit" ends it at once with a SessionEndedRequest; no intent is sent.
 EXIT_PHRASES: tuple[str, ...] = ("exit", "exit skill", "exit the skill")

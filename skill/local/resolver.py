@@ -7,7 +7,8 @@ It imitates what Alexa's language understanding does with a skill's model, and n
 2. Speech-recognition slips: Alexa's recogniser is biased towards the skill's own words, so a
    word the model never uses is heard as the model word it is one letter from ("a clamp in my
    calf"). Words are then compared by a light stem ("calves" and "calf", "cramping" and "cramp").
-3. Slot values and synonyms anywhere in the utterance stand for their type, as in a sample.
+3. Slot values and synonyms anywhere in the utterance stand for their type, as in a sample
+   (`skill.local.slot_values`, entity resolution).
 4. A sample said as written (slot values from their lists) is certain. A sample said with a
    value outside its slot's list still matches, the value passed on with ER_SUCCESS_NO_MATCH.
 5. Anything else goes to a statistical classifier trained on the samples, as Alexa's is
@@ -24,7 +25,6 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -42,33 +42,19 @@ from skill.local.alexa_phrases import (
     sounds_like_name,
     without_wake_word,
 )
-from skill.local.classifier import FUNCTION_STEMS, Classifier, Example
+from skill.local.classifier import Classifier, Example
 from skill.local.normalise import stem, words
 from skill.local.resolution import FALLBACK, Resolution, SlotValue
+from skill.local.slot_values import SlotValues, Span, Value, filled, phrase_key
 
-NUMBER = "AMAZON.NUMBER"
-ORDINAL = "AMAZON.Ordinal"
 # Below this confidence an utterance is out of the model's domain. Chosen on the development
 # set: where requests the model should take and out-of-domain ones cost about the same misses.
 DEFAULT_THRESHOLD = 0.5
 _SLIP_EDITS = 1  # a mishearing is one sound off: a letter changed, added or dropped
 _SLIP_MIN_LENGTH = 5  # shorter words are too alike to correct ("cap", "cat", "can")
 _MAX_VALUE_WORDS = 4  # longest slot capture; custom slot values are short phrases
-_MAX_EXTRA = 2  # words a capture may hold beyond a listed value ("my left calf") and resolve
 _EXTRA_WORD_COST = 0.05  # each one makes the match a little less than certain
-_Span = tuple[int, int, dict[str, "_Value"]]  # where a listed value was heard, and its values
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
-_SPOKEN_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                   "nine", "ten", "eleven", "twelve")
-_SPOKEN_ORDINALS = ("zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh",
-                    "eighth", "ninth", "tenth", "eleventh", "twelfth")
-
-
-@dataclass(frozen=True, slots=True)
-class _Value:
-    type: str
-    name: str
-    id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +65,7 @@ class _Sample:
     slots: tuple[str, ...]  # placeholders, in order
     regex: re.Pattern[str] | None  # over stems, a capture per placeholder
     literals: int  # words of its own (not placeholders)
-    value: _Value | None = None  # a listed value said alone, for the intent whose slot takes it
+    value: Value | None = None  # a listed value said alone, for the intent whose slot takes it
 
 
 class Resolver:
@@ -92,32 +78,10 @@ class Resolver:
         intents = lm.get("intents", [])
         self._slot_types = {i["name"]: {s["name"]: s["type"] for s in i.get("slots", [])}
                             for i in intents}
-        self._values: dict[str, dict[str, _Value]] = {}  # stemmed phrase -> type -> value
-        # Alexa's own number types, sent as digits: "three" and "third" are both "3".
-        built_in = [{"name": name, "values": [{"name": {"value": str(n), "synonyms": [w]}}
-                                              for n, w in enumerate(spoken)]}
-                    for name, spoken in ((NUMBER, _SPOKEN_NUMBERS), (ORDINAL, _SPOKEN_ORDINALS))]
-        for t in [*lm.get("types", []), *built_in]:
-            for entry in t.get("values", []):
-                name = entry["name"]
-                for phrase in (name["value"], *name.get("synonyms", [])):
-                    key = _stems(words(phrase))
-                    if key:
-                        self._values.setdefault(key, {}).setdefault(
-                            t["name"], _Value(t["name"], name["value"], entry.get("id")))
-        self._longest_value = max(len(k.split()) for k in self._values)
-        # Each listed value's content words, by type, for loose matches (`_loose`): more than
-        # one, as a single word anywhere is a keyword ("now" once stood for "loads now").
-        self._content: dict[str, list[tuple[int, frozenset[str], str, _Value]]] = {}
-        for key, vs in self._values.items():
-            content = [w for w in key.split() if w not in FUNCTION_STEMS]
-            for type_name, value in vs.items():
-                if len(content) > 1:
-                    self._content.setdefault(type_name, []).append(
-                        (len(content), frozenset(content), key, value))
+        self._values = SlotValues(lm.get("types", []))
         self._vocabulary = sorted({w for i in intents for s in _samples_of(i)
                                    for w in words(_PLACEHOLDER.sub(" ", s))}
-                                  | {w for k in self._values for w in k.split()}
+                                  | self._values.words()
                                   | set(self.invocation))
         self._known_words = frozenset(self._vocabulary) | {stem(w) for w in self._vocabulary}
         self._slips: dict[str, str] = {}
@@ -133,9 +97,9 @@ class Resolver:
         # slots take it: each value, said alone, is a sample of those intents too.
         for name, types in self._slot_types.items():
             for type_name in types.values():
-                samples += [_Sample(name, key, tuple(key.split()), (), None, 0, vs[type_name])
-                            for key, vs in self._values.items() if type_name in vs
-                            and not type_name.startswith("AMAZON.")]
+                samples += [_Sample(name, key, tuple(key.split()), (), None, 0, value)
+                            for key, value in self._values.of_type(type_name)
+                            if not type_name.startswith("AMAZON.")]
         self.samples = tuple(samples)
         self._classifier = Classifier([Example(s.intent, s.typed, s.value is not None)
                                        for s in self.samples])
@@ -202,7 +166,7 @@ class Resolver:
     def _intent(self, tokens: list[str]) -> Resolution:
         heard = [self._heard(w) for w in tokens]
         stems = [stem(w) for w in heard]
-        typed, spans = self._typed(stems)
+        typed, spans = self._values.typed(stems)
         variants = self._variants(typed, spans)  # a phrase in two lists may be either type
         for variant in (*variants, tuple(stems)):
             if (sample := self._exact.get(variant)) is not None:
@@ -219,27 +183,15 @@ class Resolver:
         score, sample = best
         for type_name in self._slot_types[sample.intent].values():
             if not any(type_name in vs for _, _, vs in spans):
-                spans += self._loose(type_name, stems)
+                spans += self._values.loose(type_name, stems)
         reading = self._reading(sample.intent, spans, heard, min(score, 0.99), sample.text)
         # A slot no listed value filled holds the words said in its place, as on a device
         # ("not swollen but {present}": "my chest feels heavy", for the skill to screen).
         m = sample.regex.fullmatch(" ".join(stems)) if sample.regex and reading.unfilled else None
         slots = reading.slots | {s: v for s, raw in (_captures(sample, m, heard) if m else ())
-                                 if s in reading.unfilled and (v := self._slot_value(
+                                 if s in reading.unfilled and (v := self._values.value(
                                      self._slot_types[sample.intent][s], raw)[0])}
         return replace(reading, slots=slots, unfilled=self._unfilled(sample.intent, slots))
-
-    def _loose(self, type_name: str, stems: Sequence[str]) -> list[_Span]:
-        """The listed value of `type_name` with the most words, all said among others ("I can't
-        put any weight on it"), as entity resolution's fuzzy match finds it."""
-        said, pairs = set(stems), set(pairwise(stems))
-        found = [(n, key, value) for n, words, key, value in self._content.get(type_name, ())
-                 if said.issuperset(words) and _negation_bound(key.split(), pairs)]
-        if not found:
-            return []
-        _, key, value = max(found, key=lambda f: (f[0], f[1]))
-        at = [i for i, t in enumerate(stems) if t in key.split()]
-        return [(at[0], at[-1] + 1, {type_name: value})]
 
     def _heard(self, word: str) -> str:
         """`word`, or the model word a recogniser biased to the model would have heard."""
@@ -251,33 +203,12 @@ class Resolver:
             # "mount" for "count").
             hit = process.extractOne(word, self._by_initial.get(word[0], ()),
                                      scorer=Levenshtein.distance, score_cutoff=_SLIP_EDITS)
-            if len(self._slips) < 4096:
-                self._slips[word] = hit[0] if hit else word
-            return hit[0] if hit else word
+            self._slips = {} if len(self._slips) > 4096 else self._slips  # a long chat's words
+            self._slips[word] = hit[0] if hit else word
         return self._slips[word]
 
-    def _typed(self, stems: Sequence[str]) -> tuple[list[str], list[_Span]]:
-        """`stems` with each listed slot value (longest first) as its type's token, and where
-        the values were: (start, end, {type: value}). A phrase in two types' lists ("statin",
-        a medicine and a sign) stands for the first; `_variants` tries the others."""
-        typed: list[str] = []
-        spans: list[_Span] = []
-        i = 0
-        while i < len(stems):
-            for n in range(min(self._longest_value, len(stems) - i), 0, -1):
-                values = self._values.get(" ".join(stems[i : i + n]))
-                if values is not None:
-                    typed.append(f"<{next(iter(values))}>")
-                    spans.append((i, i + n, values))
-                    i += n
-                    break
-            else:
-                typed.append(stems[i])
-                i += 1
-        return typed, spans
-
     @staticmethod
-    def _variants(typed: list[str], spans: list[_Span]) -> list[tuple[str, ...]]:
+    def _variants(typed: list[str], spans: list[Span]) -> list[tuple[str, ...]]:
         """`typed` with every choice of type for the values that are in more than one list."""
         out = [tuple(typed)]
         shift = 0
@@ -299,7 +230,7 @@ class Resolver:
             slots: dict[str, SlotValue] = {}
             extra = unknown = 0
             for slot, raw in _captures(sample, m, heard):
-                filled, more = self._slot_value(self._slot_types[sample.intent][slot], raw)
+                filled, more = self._values.value(self._slot_types[sample.intent][slot], raw)
                 if filled is None:
                     break
                 slots[slot] = filled
@@ -315,22 +246,7 @@ class Resolver:
                                   self._unfilled(sample.intent, slots), sample.text)
         return best
 
-    def _slot_value(self, type_name: str, raw: list[str]) -> tuple[SlotValue | None, int]:
-        """The slot value for captured words, and how many of them it leaves unexplained (None:
-        Alexa's own types, numbers, hold only what they know)."""
-        keys = [stem(w) for w in raw]
-        for size in range(len(keys), max(0, len(keys) - _MAX_EXTRA - 1), -1):
-            for start in range(len(keys) - size + 1):
-                value = self._values.get(" ".join(keys[start : start + size]), {}).get(type_name)
-                if value is not None:
-                    said = " ".join(raw[start : start + size])
-                    return _filled(said if size == len(keys) else " ".join(raw), value), \
-                        len(keys) - size
-        if type_name.startswith("AMAZON."):
-            return None, 0
-        return SlotValue(" ".join(raw), None, None, "ER_SUCCESS_NO_MATCH", type_name), 0
-
-    def _reading(self, intent: str, spans: list[_Span], heard: list[str],
+    def _reading(self, intent: str, spans: list[Span], heard: list[str],
                  score: float, sample: str) -> Resolution:
         """`intent` with its slots filled by the listed values heard for their type. Of two
         values of one type, a slot takes the one said after the word the sample puts before it
@@ -343,10 +259,10 @@ class Resolver:
             at = shown.index(f"{{{slot}}}") if f"{{{slot}}}" in shown else 0
             place, after = at / len(shown), stem(shown[at - 1]) if at else None
             # A value may sit inside a longer one of another type ("a diuretic", a sign).
-            fits = [(s, _filled(" ".join(heard[s[0] : s[1]]), s[2][type_name]))
+            fits = [(s, filled(" ".join(heard[s[0] : s[1]]), s[2][type_name]))
                     for s in free if type_name in s[2]] or [
                 (s, v) for s in free
-                if (v := self._slot_value(type_name, heard[s[0] : s[1]])[0]) and v.value]
+                if (v := self._values.value(type_name, heard[s[0] : s[1]])[0]) and v.value]
             best = min(fits, default=None, key=lambda f: (not f[0][0] or stem(
                 heard[f[0][0] - 1]) != after, abs(f[0][0] / len(heard) - place)))
             if best is not None:
@@ -374,15 +290,15 @@ class Resolver:
                 regex.append(rf"(?P<g{len(slots)}>\S+(?: \S+){{0,{_MAX_VALUE_WORDS - 1}}}?)")
                 slots.append(part)
             else:
-                stems = _stems(words(part)).split()
-                typed += self._typed(stems)[0]
+                stems = phrase_key(words(part)).split()
+                typed += self._values.typed(stems)[0]
                 regex += map(re.escape, stems)
         shown = " ".join(" ".join(words(p)) if k % 2 == 0 else f"{{{p}}}"
                          for k, p in enumerate(parts)).split()
         if not slots and all(t[:1] == "<" for t in typed):
             # Words that are all slot values but written with no slot ("back", "charley horse"):
             # Alexa learns them as words, so they stand only for themselves, said as written.
-            typed = _stems(words(text)).split()
+            typed = phrase_key(words(text)).split()
         return _Sample(intent, " ".join(shown), tuple(typed), tuple(slots),
                        re.compile(" ".join(regex)) if slots else None,
                        len(typed) - len(slots))
@@ -400,23 +316,3 @@ def _captures(sample: _Sample, m: re.Match[str], heard: list[str]) -> list[tuple
         start = m.string[: m.start(f"g{k}")].count(" ")
         out.append((slot, heard[start : start + m.group(f"g{k}").count(" ") + 1]))
     return out
-
-
-def _negation_bound(key: Sequence[str], pairs: set[tuple[str, str]]) -> bool:
-    """Whether a value's "no" is said right before the word it negates (`pairs`: each two stems
-    said in a row): "no feeling" is not in "no, it feels normal", where the "no" answers the
-    question. ("can't ... stand" may have words between: "I can't even stand".)"""
-    return all((w, key[i + 1]) in pairs for i, w in enumerate(key[:-1]) if w == "no")
-
-
-def _stems(tokens: Sequence[str]) -> str:
-    return " ".join(stem(w) for w in tokens)
-
-
-def _filled(raw: str, value: _Value) -> SlotValue:
-    """A slot with a listed value: entity-resolved for the skill's types; for Alexa's own
-    (AMAZON.NUMBER, AMAZON.Ordinal), the value itself, as Alexa sends it ("3" for "three" or
-    "third"), unresolved."""
-    if value.type.startswith("AMAZON."):
-        return SlotValue(value.name, None, None, None, value.type)
-    return SlotValue(raw, value.name, value.id, "ER_SUCCESS_MATCH", value.type)
