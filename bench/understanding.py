@@ -52,6 +52,10 @@ FALLBACK_TARGET = 0.90  # out-of-domain requests left to Alexa
 MEDIAN_LIMIT_US = 500.0
 # Saying a cramp is happening must reach relief, or safety (a sign, an emergency), nowhere else.
 CRAMP_NOW = {"CrampReliefIntent", "PregnancyIntent"}
+# A sign reported must reach the sign's advice, the emergency number, or a question about it
+# (a medicine asks whether it is new; a check asks every question). No target: it is watched.
+SIGN_REPORT = "SymptomReportIntent"
+SIGN_HEARD = {SIGN_REPORT, "EmergencyIntent", "MedicineIntent", "RedFlagCheckIntent"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +147,8 @@ def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, A
                 not scored["cramps_misrouted"]),
             Row(SECTION, f"emergencies missed ({label})", len(scored["emergencies_missed"]),
                 None, "", None, "0", not scored["emergencies_missed"]),
+            Row(SECTION, f"signs reported, routed away from any sign ({label})",
+                len(scored["signs_misrouted"]), None, ""),
             Row(SECTION, f"out-of-domain kept as Fallback ({label})",
                 scored["fallback_kept"] * 100, None, "%", None, f"≥ {FALLBACK_TARGET:.0%}",
                 scored["fallback_kept"] >= FALLBACK_TARGET),
@@ -205,6 +211,8 @@ def score(resolver: Any, items: list[Paraphrase]) -> dict[str, Any]:
         "cramps_misrouted": [c for c in confusions
                              if c["expected"] in CRAMP_NOW and c["got"] not in RELIEF_OR_SAFETY],
         "emergencies_missed": [c for c in confusions if c["expected"] == "EmergencyIntent"],
+        "signs_misrouted": [c for c in confusions
+                            if c["expected"] == SIGN_REPORT and c["got"] not in SIGN_HEARD],
         "fallback_kept": 1 - sum(c["expected"] == FALLBACK for c in confusions)
         / max(1, len(outside)),
     }
@@ -214,7 +222,8 @@ def score(resolver: Any, items: list[Paraphrase]) -> dict[str, Any]:
 def _unread(result: dict[str, Any]) -> dict[str, Any]:
     """`result` without any utterance: the later sets' lines go nowhere, not even the results
     file, so no later reading of the results can tune the model to them."""
-    lines = ("confusions", "slot_misses", "cramps_misrouted", "emergencies_missed")
+    lines = ("confusions", "slot_misses", "cramps_misrouted", "emergencies_missed",
+             "signs_misrouted")
     return {k: (len(v) if k in lines else v) for k, v in result.items()}
 
 

@@ -515,6 +515,9 @@ def test_emergency_numbers_are_spelled_as_said() -> None:
 # what it reached, by the bench's own loader and scorer. The held-out half is never asserted on
 # here: it is scored by `python -m bench` only, so no test run shows its lines.
 DEVELOPMENT_FLOOR = 0.95
+# Sign reports the development half sends where no sign is heard (a stretch, a "still cramping"):
+# not yet zero, so a ratchet: a model change may lower it, never raise it.
+SIGNS_MISROUTED = 89
 
 
 def test_the_development_half_keeps_its_accuracy_and_safety(real: Resolver) -> None:
@@ -522,6 +525,8 @@ def test_the_development_half_keeps_its_accuracy_and_safety(real: Resolver) -> N
     misses = [f"{c['say']!r} -> {c['got']} ({c['expected']})" for c in result["confusions"]]
     assert result["cramps_misrouted"] == [], misses
     assert result["emergencies_missed"] == [], misses
+    lost = [f"{c['say']!r} -> {c['got']}" for c in result["signs_misrouted"]]
+    assert len(lost) <= SIGNS_MISROUTED, "\n".join(lost)
     assert result["intent_accuracy"] >= DEVELOPMENT_FLOOR, "\n".join(misses)
 
 
