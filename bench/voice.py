@@ -91,7 +91,6 @@ def run(*, quick: bool, say: Callable[[str], None] = print) -> tuple[dict[str, A
                 f"{dev_scored['intent_accuracy']:.1%} intents, "
                 f"{dev_scored['slot_accuracy']:.1%} slots, "
                 f"{dev_scored['fallback_kept']:.0%} of out-of-domain kept")
-        if grammar:
             say("    samples heard wrong most often:")
             for case, count, heard in found.worst:
                 say(f"      {count}x {case.intent}: {case.say!r} heard as {heard[0]!r}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -85,11 +85,12 @@ class Classifier:
         self._negated = np.array([not _NEGATIONS.isdisjoint(e.typed) for e in examples])
         self._alone = np.array([e.alone for e in examples])
         # The samples grouped by intent, in the model's order (each group in the samples' order,
-        # so the first best in a group is the earliest sample): where each group starts.
-        intents = list(dict.fromkeys(e.intent for e in examples))
-        self._by_intent = np.argsort([intents.index(e.intent) for e in examples], kind="stable")
-        sizes = [sum(e.intent == i for e in examples) for i in intents]
-        self._groups = [(i, sum(sizes[:k]), sum(sizes[: k + 1])) for k, i in enumerate(intents)]
+        # so the first best in a group is the earliest sample), and where each group lies.
+        rank = {i: k for k, i in enumerate(dict.fromkeys(e.intent for e in examples))}
+        self._by_intent = np.argsort([rank[e.intent] for e in examples], kind="stable")
+        sizes = Counter(e.intent for e in examples)
+        ends = itertools.accumulate(sizes[i] for i in rank)
+        self._groups = [(i, end - sizes[i], end) for i, end in zip(rank, ends, strict=True)]
         # Per intent: log P(feature | intent) for its features, and for any other known one
         # (every feature of every sample is in `_df`).
         self._likelihood: dict[str, tuple[dict[str, float], float]] = {}
