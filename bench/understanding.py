@@ -335,3 +335,10 @@ def model_phrases(found: model.Model) -> dict[str, str]:
     for name, phrases in STANDARD_SAMPLES.items():
         seen |= {plain(p): f"Alexa's built-in phrase for {name}" for p in phrases}
     return seen
+
+
+def phrase_source(found: model.Model) -> Callable[[str], str | None]:
+    """Where a plain text is already said in `found`: a sample filled in (one slot or two) or
+    one of Alexa's built-in phrases, as `model_phrases` names it; None for a text said nowhere."""
+    seen, pairs = model_phrases(found), pair_matcher(found)
+    return lambda text: seen.get(text) or pairs(text)

@@ -114,10 +114,9 @@ def en_us() -> model.Model:
 def _known_source(en_us: model.Model) -> Callable[[str], str | None]:
     """Where a plain text is already said: a sample filled in (one slot or two), one of Alexa's
     built-in phrases, or a string in tests/; None for a text said nowhere."""
-    seen = understanding.model_phrases(en_us)
-    seen |= {text: "a string in tests/" for text in _test_strings() if text}
-    pairs = understanding.pair_matcher(en_us)
-    return lambda text: seen.get(text) or pairs(text)
+    strings = {text: "a string in tests/" for text in _test_strings() if text}
+    said = understanding.phrase_source(en_us)
+    return lambda text: strings.get(text) or said(text)
 
 
 @pytest.mark.parametrize("held_out", understanding.HELD_OUT_SETS, ids=lambda path: path.name)
