@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -110,14 +110,6 @@ class Resolver:
                           key=lambda w: (self._classifier.samples_with(w), w))
                 by_word[key].append(s)
         self._by_word = dict(by_word)
-        # The word or two each placeholder follows in its intent's samples: Alexa's tagger
-        # learns a slot's context, so of two slots of one type it knows which "numb" fills.
-        self._before: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-        for s in self.samples:
-            shown = [stem(w) for w in s.text.split()]
-            for k, token in enumerate(shown):
-                if token[:1] == "{":
-                    self._before[s.intent, token[1:-1]].update(_contexts(shown, k))
 
     @classmethod
     def from_file(cls, path: str | Path, **kwargs: Any) -> Resolver:
@@ -257,30 +249,20 @@ class Resolver:
     def _reading(self, intent: str, spans: list[Span], heard: list[str],
                  score: float, sample: str) -> Resolution:
         """`intent` with its slots filled by the listed values heard for their type. Of two
-        values of one type, a slot the sample places takes the one said after the word the
-        sample puts before it ("step {number}"), then the one in its place: where in the
-        utterance (as a share of its length) matches where the placeholder sits in the sample.
-        A slot the sample does not place, beside one of its type the sample does, takes only a
-        value whose words before it are its own in the samples ("not swollen, it feels numb"),
-        not the placed slot's ("no swelling, no redness") nor a list's ("swollen or red")."""
+        values of one type, a slot takes the one said after the word the sample puts before it
+        ("step {number}"), then the one in its place: where in the utterance (as a share of its
+        length) matches where the placeholder sits in the sample."""
         slots: dict[str, SlotValue] = {}
         free = list(spans)
         shown = sample.split()
-        types = self._slot_types.get(intent, {})
-        placed = [s for s in types if f"{{{s}}}" in shown]
-        for slot in (*placed, *(s for s in types if s not in placed)):
-            type_name = types[slot]
-            at = shown.index(f"{{{slot}}}") if slot in placed else 0
+        for slot, type_name in self._slot_types.get(intent, {}).items():
+            at = shown.index(f"{{{slot}}}") if f"{{{slot}}}" in shown else 0
             place, after = at / len(shown), stem(shown[at - 1]) if at else None
             # A value may sit inside a longer one of another type ("a diuretic", a sign).
             fits = [(s, filled(" ".join(heard[s[0] : s[1]]), s[2][type_name]))
                     for s in free if type_name in s[2]] or [
                 (s, v) for s in free
                 if (v := self._values.value(type_name, heard[s[0] : s[1]])[0]) and v.value]
-            rivals = [r for r in placed if types[r] == type_name]
-            if slot not in placed and rivals:  # only a value the words before give to it
-                fits = [f for f in fits
-                        if self._tagged(intent, [slot, *rivals], heard, f[0][0]) == slot]
             best = min(fits, default=None, key=lambda f: (not f[0][0] or stem(
                 heard[f[0][0] - 1]) != after, abs(f[0][0] / len(heard) - place)))
             if best is not None:
@@ -288,16 +270,6 @@ class Resolver:
                 slots[slot] = best[1]
         return Resolution("intent", intent, slots, round(score, 3),
                           self._unfilled(intent, slots), sample)
-
-    def _tagged(self, intent: str, rivals: list[str], heard: list[str], start: int) -> str | None:
-        """Which of `rivals` (slots of one type) the value said from `start` fills: the one
-        whose samples most often put the two words before it there, else the one word; None
-        if no sample does."""
-        for context in _contexts([stem(w) for w in heard], start):
-            counts = [self._before[intent, r][context] for r in rivals]
-            if max(counts):
-                return rivals[counts.index(max(counts))]
-        return None
 
     def _unfilled(self, intent: str, slots: Mapping[str, SlotValue]) -> tuple[str, ...]:
         return tuple(s for s in self._slot_types.get(intent, {}) if s not in slots)
@@ -335,11 +307,6 @@ class Resolver:
 def _samples_of(intent: Mapping[str, Any]) -> list[str]:
     """The model's samples for `intent`, then Alexa's own phrases for a built-in."""
     return [*intent.get("samples", []), *STANDARD_SAMPLES.get(intent["name"], ())]
-
-
-def _contexts(stems: Sequence[str], at: int) -> tuple[str, str]:
-    """The two words before position `at`, then the one ("" stands for the start)."""
-    return " ".join(["", *stems[:at]][-2:]), stems[at - 1] if at else ""
 
 
 def _captures(sample: _Sample, m: re.Match[str], heard: list[str]) -> list[tuple[str, list[str]]]:

@@ -401,25 +401,6 @@ def test_real_model_words_in_a_slots_place_are_sent_unresolved(real: Resolver) -
     assert found.unfilled == ()
 
 
-# Of two slots of one type, a device fills the one its samples place. A denial list ("no
-# swelling, no redness", "not swollen or red") matched to "no {symptom}" sent its second sign as
-# present, and the skill warned about a sign just denied; a sign said in the second slot's own
-# words ("it feels numb") still fills it.
-@needs_real_model
-@pytest.mark.parametrize(("text", "present"), [
-    ("no swelling and no redness", None),
-    ("it's not swollen or red", None),
-    ("no swelling, redness or warmth", None),
-    ("not swollen though it feels numb", "numbness"),
-    ("no swelling but it's numb", "numbness"),
-])
-def test_real_model_second_slot_of_a_type_only_where_samples_place_it(
-        real: Resolver, text: str, present: str | None) -> None:
-    found = real.resolve(text)
-    assert (found.intent, found.slots["symptom"].value) == ("SymptomDeniedIntent", "swelling")
-    assert getattr(found.slots.get("present"), "value", None) == present
-
-
 @needs_real_model
 def test_real_model_fallback_and_invocation(real: Resolver) -> None:
     assert real.resolve("what's the weather in paris").intent == FALLBACK
