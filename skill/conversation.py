@@ -18,6 +18,7 @@ from .content import Line, line
 
 Slots = Mapping[str, str | None]
 PRESENT = "present"  # SymptomDeniedIntent's second sign: "not swollen, but {present}"
+ALSO = "also"  # SymptomReportIntent's second sign: "it's numb and {also}"
 HEARD = ".heard"  # slot name + HEARD: the words heard, where Alexa resolved them to another value
 
 
@@ -304,6 +305,13 @@ def _symptom_sign(slots: Slots) -> str:
     return proto.most_serious(found) or proto.situations["unknown_symptom"]
 
 
+def _second_sign(slots: Slots, name: str) -> dict[str, str | None]:
+    """A second sign slot's value and words, as the first slot's ({} when it is empty)."""
+    if not (slots.get(name) or slots.get(name + HEARD)):
+        return {}
+    return {"symptom": slots.get(name), "symptom" + HEARD: slots.get(name + HEARD)}
+
+
 def _easing_said(slots: Slots) -> bool:
     """Whether a symptom slot holds no sign the model lists, nothing screened, and only words
     that say the cramp is easing ("better", "a bit less")."""
@@ -420,7 +428,20 @@ def emergency(state: State, slots: Slots) -> Reply:
 
 def symptom(state: State, slots: Slots) -> Reply:
     """A warning sign reported at any moment: the advice at once (unless a step caused it).
-    An unlisted "sign" that is only easing words ("it's a bit easier") is the cramp easing."""
+    An unlisted "sign" that is only easing words ("it's a bit easier") is the cramp easing.
+    Two signs said together ("numb and cold") are both raised; the advice is the graver's."""
+    if second := _second_sign(slots, ALSO):
+        first = {k: v for k, v in slots.items() if not k.startswith(ALSO)}
+        if _easing_said(second) or _easing_said(first):  # "it's easing but it's numb"
+            return symptom(state, first if _easing_said(second) else second)
+        # A sign a step already given can cause is no news; of the others, the graver speaks.
+        said = {_symptom_sign(first): first, _symptom_sign(second): second}
+        news = [sign for sign in said if not _expected(state, sign)]
+        if not news:
+            return symptom(state, first)
+        graver = _protocol().most_serious(news)
+        lesser = [sign for sign in news if sign != graver and sign not in state.signs]
+        return symptom(replace(state, signs=(*state.signs, *lesser)), said[graver])
     if _easing_said(slots):
         if state.step is not None and state.pending != "better_now":
             return easing(state, slots)
@@ -446,9 +467,8 @@ def symptom_denied(state: State, slots: Slots) -> Reply:
     sign = _symptom_sign(slots)
     if sign not in state.signs and sign not in state.denied:  # a raised sign is never undone
         state = replace(state, denied=(*state.denied, sign))
-    if slots.get(PRESENT) or slots.get(PRESENT + HEARD):
-        return symptom(state, {"symptom": slots.get(PRESENT),
-                               "symptom" + HEARD: slots.get(PRESENT + HEARD)})
+    if present := _second_sign(slots, PRESENT):
+        return symptom(state, present)
     if state.pending == "redflag" and sign in proto.questions[state.question].covers:
         return no(state, slots)
     if state.pending == "checks":  # asked whether to check the signs, and already at it

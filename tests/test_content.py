@@ -51,7 +51,7 @@ def test_the_required_intents_and_built_ins_are_there(locale: str) -> None:
         "Resume", "NavigateHome", "Fallback")}
     assert required <= set(intents)
     assert intents["CrampReliefIntent"].slots == {"muscle": "MuscleType"}
-    assert intents["SymptomReportIntent"].slots == {"symptom": "SymptomType"}
+    assert intents["SymptomReportIntent"].slots == {"symptom": "SymptomType", "also": "SymptomType"}
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -96,7 +96,7 @@ class Resolver:
         # with other words around it ("I can't put any weight on it") leans to the intents whose
         # slots take it: each value, said alone, is a sample of those intents too.
         for name, types in self._slot_types.items():
-            for type_name in types.values():
+            for type_name in dict.fromkeys(types.values()):  # two slots of a type learn it once
                 samples += [_Sample(name, key, tuple(key.split()), (), None, 0, value)
                             for key, value in self._values.of_type(type_name)
                             if not type_name.startswith("AMAZON.")]
