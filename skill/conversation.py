@@ -457,25 +457,33 @@ def symptom(state: State, slots: Slots) -> Reply:
 def symptom_denied(state: State, slots: Slots) -> Reply:
     """"No swelling": raises nothing; an answer when it is what the question asks about. A sign
     named as a lack or a statement ("no, can't walk", "no, it's getting worse") is confirmed by
-    the "no": reported, never denied. A second sign said with it ("not swollen, but numb") is
-    reported."""
+    the "no": reported, never denied. A second sign denied with it ("no swelling or redness",
+    {also}) is denied too; a second sign said with it ("not swollen, but numb") is reported."""
     proto = _protocol()
-    named = slots.get("symptom" + HEARD) or slots.get("symptom") or ""
-    listed = slots.get("symptom") in proto.symptoms  # "no, it's fine" states no sign
-    if proto.said_as_lack(named) or (listed and proto.said_as_statement(named)):
-        return symptom(state, slots)
-    sign = _symptom_sign(slots)
-    if sign not in state.signs and sign not in state.denied:  # a raised sign is never undone
-        state = replace(state, denied=(*state.denied, sign))
-    if present := _second_sign(slots, PRESENT):
-        return symptom(state, present)
-    if state.pending == "redflag" and sign in proto.questions[state.question].covers:
+    said = [slots, *filter(None, [_second_sign(slots, ALSO)])]
+    confirmed = [s for s in said if _confirmed_by_no(s)]
+    signs = [_symptom_sign(s) for s in said if s not in confirmed]
+    for sign in signs:
+        if sign not in state.signs and sign not in state.denied:  # a raised sign stays raised
+            state = replace(state, denied=(*state.denied, sign))
+    if present := [*confirmed, *filter(None, [_second_sign(slots, PRESENT)])]:
+        return symptom(state, present[0])
+    if state.pending == "redflag" and set(signs) & set(proto.questions[state.question].covers):
         return no(state, slots)
     if state.pending == "checks":  # asked whether to check the signs, and already at it
         return warning_signs(state, slots)
     if state.pending is None and state.step is None and "checks" not in state.offered:
         return _offer(state, "checks", (NOTED,))  # talking warning signs: offer to go through them
     return _reply(state, (NOTED, *reprompt_for(state)))
+
+
+def _confirmed_by_no(slots: Slots) -> bool:
+    """Whether a "denied" sign is one a "no" agrees with: named as a lack ("no, can't walk") or
+    a listed sign said as a statement ("no, it's getting worse")."""
+    proto = _protocol()
+    named = slots.get("symptom" + HEARD) or slots.get("symptom") or ""
+    listed = slots.get("symptom") in proto.symptoms  # "no, it's fine" states no sign
+    return proto.said_as_lack(named) or (listed and proto.said_as_statement(named))
 
 
 def relief(state: State, slots: Slots) -> Reply:

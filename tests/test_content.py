@@ -52,6 +52,8 @@ def test_the_required_intents_and_built_ins_are_there(locale: str) -> None:
     assert required <= set(intents)
     assert intents["CrampReliefIntent"].slots == {"muscle": "MuscleType"}
     assert intents["SymptomReportIntent"].slots == {"symptom": "SymptomType", "also": "SymptomType"}
+    assert intents["SymptomDeniedIntent"].slots == {
+        "symptom": "SymptomType", "present": "SymptomType", "also": "SymptomType"}
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -25,6 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,9 @@ DEFAULT_THRESHOLD = 0.5
 _SLIP_EDITS = 1  # a mishearing is one sound off: a letter changed, added or dropped
 _SLIP_MIN_LENGTH = 5  # shorter words are too alike to correct ("cap", "cat", "can")
 _MAX_VALUE_WORDS = 4  # longest slot capture; custom slot values are short phrases
+# Once a sample is chosen, a slot no value filled holds what was said in its place, as a device
+# sends it, up to a clause ("i can't catch my breath"), for the skill to screen.
+_MAX_HEARD_WORDS = 8
 _EXTRA_WORD_COST = 0.05  # each one makes the match a little less than certain
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
 
@@ -185,12 +189,18 @@ class Resolver:
             if not any(type_name in vs for _, _, vs in spans):
                 spans += self._values.loose(type_name, stems)
         reading = self._reading(sample.intent, spans, heard, min(score, 0.99), sample.text)
-        # A slot no listed value filled holds the words said in its place, as on a device
-        # ("not swollen but {present}": "my chest feels heavy", for the skill to screen).
-        m = sample.regex.fullmatch(" ".join(stems)) if sample.regex and reading.unfilled else None
-        slots = reading.slots | {s: v for s, raw in (_captures(sample, m, heard) if m else ())
-                                 if s in reading.unfilled and (v := self._values.value(
-                                     self._slot_types[sample.intent][s], raw)[0])}
+        # A slot no listed value filled holds the words said in its place, as on a device: in
+        # the sample of the intent that says the whole utterance and places the most such slots
+        # ("neither numb nor tingly but {present}": "I can't catch my breath", to be screened).
+        text = " ".join(stems)
+        found: dict[str, SlotValue] = {}
+        for other in (sample, *self._patterns(stems)) if reading.unfilled else ():
+            if other.intent == sample.intent and other.regex and (
+                    m := _heard_in_place(other.regex.pattern).fullmatch(text)):
+                more = {s: v for s, raw in _captures(other, m, heard) if s in reading.unfilled
+                        and (v := self._values.value(self._slot_types[other.intent][s], raw)[0])}
+                found = more if len(more) > len(found) else found
+        slots = reading.slots | found
         return replace(reading, slots=slots, unfilled=self._unfilled(sample.intent, slots))
 
     def _heard(self, word: str) -> str:
@@ -248,15 +258,20 @@ class Resolver:
 
     def _reading(self, intent: str, spans: list[Span], heard: list[str],
                  score: float, sample: str) -> Resolution:
-        """`intent` with its slots filled by the listed values heard for their type. Of two
-        values of one type, a slot takes the one said after the word the sample puts before it
-        ("step {number}"), then the one in its place: where in the utterance (as a share of its
-        length) matches where the placeholder sits in the sample."""
+        """`intent` with its slots filled by the listed values heard for their type, slot by
+        slot in the order the sample places them. Of two values of one type, a slot takes the
+        one said after the word the sample puts before it ("step {number}"), then the one in its
+        place: where in the utterance (as a share of its length) matches where the placeholder
+        sits in the sample."""
         slots: dict[str, SlotValue] = {}
         free = list(spans)
         shown = sample.split()
-        for slot, type_name in self._slot_types.get(intent, {}).items():
-            at = shown.index(f"{{{slot}}}") if f"{{{slot}}}" in shown else 0
+        types = self._slot_types.get(intent, {})
+        placed = sorted((s for s in types if f"{{{s}}}" in shown),  # in the sample's order
+                        key=lambda s: shown.index(f"{{{s}}}"))
+        for slot in (*placed, *(s for s in types if s not in placed)):
+            type_name = types[slot]
+            at = shown.index(f"{{{slot}}}") if slot in placed else 0
             place, after = at / len(shown), stem(shown[at - 1]) if at else None
             # A value may sit inside a longer one of another type ("a diuretic", a sign).
             fits = [(s, filled(" ".join(heard[s[0] : s[1]]), s[2][type_name]))
@@ -307,6 +322,13 @@ class Resolver:
 def _samples_of(intent: Mapping[str, Any]) -> list[str]:
     """The model's samples for `intent`, then Alexa's own phrases for a built-in."""
     return [*intent.get("samples", []), *STANDARD_SAMPLES.get(intent["name"], ())]
+
+
+@lru_cache(maxsize=4096)
+def _heard_in_place(pattern: str) -> re.Pattern[str]:
+    """A sample's pattern with each capture as long as a device lets a slot's words be."""
+    return re.compile(pattern.replace(f"{{0,{_MAX_VALUE_WORDS - 1}}}?",
+                                      f"{{0,{_MAX_HEARD_WORDS - 1}}}?"))
 
 
 def _captures(sample: _Sample, m: re.Match[str], heard: list[str]) -> list[tuple[str, list[str]]]:

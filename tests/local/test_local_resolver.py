@@ -398,7 +398,28 @@ def test_real_model_words_in_a_slots_place_are_sent_unresolved(real: Resolver) -
     assert found.slots["symptom"].value == "redness"
     assert (found.slots["present"].raw, found.slots["present"].status) == (
         "something odd", "ER_SUCCESS_NO_MATCH")
-    assert found.unfilled == ()
+    assert "present" not in found.unfilled
+
+
+# A denial list ("no swelling, no redness", "not swollen or red") fills the denial's own second
+# slot, {also}; before it had one, the second sign went to {present} and the skill warned about a
+# sign just denied. A sign said after a denial list still fills {present}, whatever its length,
+# for the skill to screen ("no swelling or redness but my lips have gone blue").
+@needs_real_model
+@pytest.mark.parametrize(("text", "also", "present"), [
+    ("no swelling and no redness", "redness", None),
+    ("it's not swollen or red", "redness", None),
+    ("not swollen though it feels numb", None, "numbness"),
+    ("no swelling but it's numb", None, "numbness"),
+    ("no swelling or redness but my lips have gone blue", "redness", "cold pale leg"),
+])
+def test_real_model_a_denial_list_is_denied_and_a_sign_said_with_it_is_present(
+        real: Resolver, text: str, also: str | None, present: str | None) -> None:
+    found = real.resolve(text)
+    assert (found.intent, found.slots["symptom"].value) == ("SymptomDeniedIntent", "swelling")
+    assert getattr(found.slots.get("also"), "value", None) == also
+    said = found.slots.get("present")
+    assert (said and (said.value or said.raw)) == present
 
 
 @needs_real_model
