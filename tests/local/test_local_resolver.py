@@ -404,14 +404,16 @@ def test_real_model_words_in_a_slots_place_are_sent_unresolved(real: Resolver) -
 # A denial list ("no swelling, no redness", "not swollen or red") fills the denial's own second
 # slot, {also}; before it had one, the second sign went to {present} and the skill warned about a
 # sign just denied. A sign said after a denial list still fills {present}, whatever its length,
-# for the skill to screen ("no swelling or redness but my lips have gone blue").
+# for the skill to screen ("no swelling or redness but my foot has gone blue").
 @needs_real_model
 @pytest.mark.parametrize(("text", "also", "present"), [
     ("no swelling and no redness", "redness", None),
     ("it's not swollen or red", "redness", None),
     ("not swollen though it feels numb", None, "numbness"),
     ("no swelling but it's numb", None, "numbness"),
-    ("no swelling or redness but my lips have gone blue", "redness", "cold pale leg"),
+    ("no swelling or redness but my foot has gone blue", "redness", "cold pale leg"),
+    ("no swelling or redness but i can hardly get a word out", "redness",
+     "i can hardly get a word out"),
 ])
 def test_real_model_a_denial_list_is_denied_and_a_sign_said_with_it_is_present(
         real: Resolver, text: str, also: str | None, present: str | None) -> None:
