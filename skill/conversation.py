@@ -18,7 +18,7 @@ from .content import Line, line
 
 Slots = Mapping[str, str | None]
 PRESENT = "present"  # SymptomDeniedIntent's second sign: "not swollen, but {present}"
-ALSO = "also"  # SymptomReportIntent's second sign: "it's numb and {also}"
+ALSO = "also"  # a second sign said with the first: "numb and {also}", "no swelling or {also}"
 HEARD = ".heard"  # slot name + HEARD: the words heard, where Alexa resolved them to another value
 
 
