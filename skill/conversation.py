@@ -432,8 +432,10 @@ def symptom(state: State, slots: Slots) -> Reply:
     Two signs said together ("numb and cold") are both raised; the advice is the graver's."""
     if second := _second_sign(slots, ALSO):
         first = {k: v for k, v in slots.items() if not k.startswith(ALSO)}
-        if _easing_said(second) or _easing_said(first):  # "it's easing but it's numb"
-            return symptom(state, first if _easing_said(second) else second)
+        if _easing_said(second):
+            return symptom(state, first)
+        if _easing_said(first):  # "it's easing but it's numb"
+            return symptom(state, second)
         # A sign a step already given can cause is no news; of the others, the graver speaks.
         said = {_symptom_sign(first): first, _symptom_sign(second): second}
         news = [sign for sign in said if not _expected(state, sign)]

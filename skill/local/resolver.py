@@ -59,6 +59,7 @@ _MAX_VALUE_WORDS = 4  # longest slot capture; custom slot values are short phras
 _MAX_HEARD_WORDS = 8
 _EXTRA_WORD_COST = 0.05  # each one makes the match a little less than certain
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
+_CAPTURE = r"\S+(?: \S+){{0,{}}}?"  # a placeholder's words, one to the number given plus one
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +303,7 @@ class Resolver:
         for k, part in enumerate(parts):
             if k % 2:
                 typed.append(f"<{self._slot_types[intent].get(part, part)}>")
-                regex.append(rf"(?P<g{len(slots)}>\S+(?: \S+){{0,{_MAX_VALUE_WORDS - 1}}}?)")
+                regex.append(f"(?P<g{len(slots)}>{_CAPTURE.format(_MAX_VALUE_WORDS - 1)})")
                 slots.append(part)
             else:
                 stems = phrase_key(words(part)).split()
@@ -327,8 +328,8 @@ def _samples_of(intent: Mapping[str, Any]) -> list[str]:
 @lru_cache(maxsize=4096)
 def _heard_in_place(pattern: str) -> re.Pattern[str]:
     """A sample's pattern with each capture as long as a device lets a slot's words be."""
-    return re.compile(pattern.replace(f"{{0,{_MAX_VALUE_WORDS - 1}}}?",
-                                      f"{{0,{_MAX_HEARD_WORDS - 1}}}?"))
+    return re.compile(pattern.replace(_CAPTURE.format(_MAX_VALUE_WORDS - 1),
+                                      _CAPTURE.format(_MAX_HEARD_WORDS - 1)))
 
 
 def _captures(sample: _Sample, m: re.Match[str], heard: list[str]) -> list[tuple[str, list[str]]]:
