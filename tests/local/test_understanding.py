@@ -127,6 +127,8 @@ CASES: list[Case] = [
     _c("my doctor changed my medicine recently", "SymptomReportIntent",
        symptom="new medication"),
     _c("yes it's swollen", "SymptomReportIntent", symptom="swelling"),
+    _c("my calf keeps aching all day", "SymptomReportIntent", symptom="persistent pain"),
+    _c("this is my fourth cramp tonight", "SymptomReportIntent", symptom="frequent cramps"),
     _c("it's worse now", "SymptomReportIntent", symptom="getting worse"),
     # ---- emergencies (each one must be heard) ----
     _c("my chest is really hurting", "EmergencyIntent"),
@@ -151,6 +153,7 @@ CASES: list[Case] = [
     _c("no I can't breathe", "EmergencyIntent"),
     # ---- a sign denied, an unsure answer ----
     _c("nah, it's not swollen", "SymptomDeniedIntent", symptom="swelling"),
+    _c("no they are not that frequent", "SymptomDeniedIntent", symptom="frequent cramps"),
     _c("hmm I'm not really certain", "UnsureIntent"),
     # ---- the medicine they take; pregnancy ----
     _c("could my medication be causing cramps", "MedicineIntent", medicine="medicine"),
