@@ -129,6 +129,10 @@ CASES: list[Case] = [
     _c("yes it's swollen", "SymptomReportIntent", symptom="swelling"),
     _c("my calf keeps aching all day", "SymptomReportIntent", symptom="persistent pain"),
     _c("this is my fourth cramp tonight", "SymptomReportIntent", symptom="frequent cramps"),
+    # A sign left behind once the cramp has gone is news, not the cramp going or staying.
+    _c("pins and needles now that the cramp has gone", "SymptomReportIntent", symptom="tingling"),
+    _c("the cramp went but the pain has not", "SymptomReportIntent"),
+    _c("it stopped cramping but the pain is still there today", "SymptomReportIntent"),
     _c("it's worse now", "SymptomReportIntent", symptom="getting worse"),
     # ---- emergencies (each one must be heard) ----
     _c("my chest is really hurting", "EmergencyIntent"),
@@ -518,7 +522,7 @@ def test_emergency_numbers_are_spelled_as_said() -> None:
 DEVELOPMENT_FLOOR = 0.95
 # Sign reports the development half sends where no sign is heard (a stretch, a "still cramping"):
 # not yet zero, so a ratchet: a model change may lower it, never raise it.
-SIGNS_MISROUTED = 89
+SIGNS_MISROUTED = 82
 
 
 def test_the_development_half_keeps_its_accuracy_and_safety(real: Resolver) -> None:
