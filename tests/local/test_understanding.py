@@ -135,6 +135,8 @@ CASES: list[Case] = [
     _c("it stopped cramping but the pain is still there today", "SymptomReportIntent"),
     _c("it's worse now", "SymptomReportIntent", symptom="getting worse"),
     # ---- emergencies (each one must be heard) ----
+    _c("it's red yeah and i just passed out", "EmergencyIntent"),
+    _c("my jaw and neck are hurting a lot", "EmergencyIntent"),
     _c("my chest is really hurting", "EmergencyIntent"),
     _c("I'm worried it's my heart", "EmergencyIntent"),
     _c("I can't seem to get a breath in", "EmergencyIntent"),
