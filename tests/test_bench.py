@@ -242,7 +242,7 @@ def test_a_set_with_an_unknown_meaning_or_a_bare_yes_is_refused(tmp_path: Path) 
 # (Rounds 26 to 28, 870 hard answers, joined it this stop: they left 107 slipped when they came,
 # 39 once read.)
 ANSWERS_FLOOR = 0.89
-ANSWERS_SLIPPED = 32  # signs left below urgent and emergencies missed, together
+ANSWERS_SLIPPED = 31  # signs left below urgent and emergencies missed, together
 
 
 def test_the_answers_development_set_keeps_its_safety() -> None:

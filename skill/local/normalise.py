@@ -51,6 +51,8 @@ def words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).translate(_APOSTROPHES).casefold()
     out: list[str] = []
     for token in _WORD.findall(text.replace("&", " and ")):
+        if token == "its" and not [w for w in out if w not in _FILLER]:
+            token = "it's"  # first, "its" is "it's" typed in a hurry: no sentence opens "its"
         out.extend(_expand(_DRAWN_OUT.sub(r"\1", token)).split())
         if len(out) >= MAX_WORDS:
             break

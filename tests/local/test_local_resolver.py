@@ -36,12 +36,14 @@ from tests.local.conftest import REAL_MODEL
     ("i cant move my leg", "i can't move my leg"),
     ("im cramping whats happening", "i'm cramping what's happening"),
     ("it doesnt hurt", "it doesn't hurt"),
+    ("um its pale and cold", "it's pale and cold"),  # only opening a sentence: no "its" starts one
 ])
 def test_contractions_and_full_forms_normalise_alike(short: str, long: str) -> None:
     assert normalise(short) == normalise(long)
 
 
 def test_normalise_drops_case_punctuation_and_filler() -> None:
+    assert normalise("is its colour normal") == "is its colour normal"
     assert normalise("  Um, MY calf -- is CRAMPING!!! please?") == "my calf is cramping"
     assert normalise("aah the arch of my foot, ooh") == "the arch of my foot"
 
