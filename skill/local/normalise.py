@@ -19,7 +19,8 @@ _SPECIAL = {
     "sorta": "sort of", "dunno": "do not know", "lemme": "let me", "gimme": "give me",
     "goodnight": "good night",
     # Typed without the apostrophe, as people type in a hurry; a recogniser writes "can't". Only
-    # forms that are no other everyday word ("its", "ill", "were", "well", "wed" stay as they are).
+    # forms that are no other everyday word ("ill", "were", "well", "wed" stay as they are; "its"
+    # too, but where an utterance opens: see `words`).
     "cant": "can not", "dont": "do not", "doesnt": "does not", "didnt": "did not",
     "isnt": "is not", "wasnt": "was not", "arent": "are not", "werent": "were not",
     "wont": "will not", "wouldnt": "would not", "couldnt": "could not", "shouldnt": "should not",
@@ -52,7 +53,7 @@ def words(text: str) -> list[str]:
     out: list[str] = []
     for token in _WORD.findall(text.replace("&", " and ")):
         if token == "its" and not [w for w in out if w not in _FILLER]:
-            token = "it's"  # first, "its" is "it's" typed in a hurry: no sentence opens "its"
+            token = "it's"  # no sentence opens with "its": there it is "it's" typed in a hurry
         out.extend(_expand(_DRAWN_OUT.sub(r"\1", token)).split())
         if len(out) >= MAX_WORDS:
             break
