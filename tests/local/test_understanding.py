@@ -137,6 +137,8 @@ CASES: list[Case] = [
     # ---- emergencies (each one must be heard) ----
     _c("it's red yeah and i just passed out", "EmergencyIntent"),
     _c("my jaw and neck are hurting a lot", "EmergencyIntent"),
+    _c("the whole foot's gone a weird purple colour and it's ice cold", "SymptomReportIntent",
+       symptom="cold pale leg"),
     _c("my chest is really hurting", "EmergencyIntent"),
     _c("I'm worried it's my heart", "EmergencyIntent"),
     _c("I can't seem to get a breath in", "EmergencyIntent"),
@@ -524,7 +526,7 @@ def test_emergency_numbers_are_spelled_as_said() -> None:
 DEVELOPMENT_FLOOR = 0.95
 # Sign reports the development half sends where no sign is heard (a stretch, a "still cramping"):
 # not yet zero, so a ratchet: a model change may lower it, never raise it.
-SIGNS_MISROUTED = 80
+SIGNS_MISROUTED = 79
 
 
 def test_the_development_half_keeps_its_accuracy_and_safety(real: Resolver) -> None:
