@@ -52,7 +52,7 @@ def words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).translate(_APOSTROPHES).casefold()
     out: list[str] = []
     for token in _WORD.findall(text.replace("&", " and ")):
-        if token == "its" and not [w for w in out if w not in _FILLER]:
+        if token == "its" and all(w in _FILLER for w in out):
             token = "it's"  # no sentence opens with "its": there it is "it's" typed in a hurry
         out.extend(_expand(_DRAWN_OUT.sub(r"\1", token)).split())
         if len(out) >= MAX_WORDS:
