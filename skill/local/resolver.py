@@ -261,9 +261,10 @@ class Resolver:
                  score: float, sample: str) -> Resolution:
         """`intent` with its slots filled by the listed values heard for their type, slot by
         slot in the order the sample places them. Of two values of one type, a slot takes the
-        one said after the word the sample puts before it ("step {number}"), then the one in its
-        place: where in the utterance (as a share of its length) matches where the placeholder
-        sits in the sample."""
+        one said after the word the sample puts before it ("step {number}"), then before the
+        word it puts after ("my {muscle} just"), as a tagger reads a value by its neighbours;
+        then the one in its place: where in the utterance (as a share of its length) matches
+        where the placeholder sits in the sample."""
         slots: dict[str, SlotValue] = {}
         free = list(spans)
         shown = sample.split()
@@ -273,14 +274,16 @@ class Resolver:
         for slot in (*placed, *(s for s in types if s not in placed)):
             type_name = types[slot]
             at = shown.index(f"{{{slot}}}") if slot in placed else 0
-            place, after = at / len(shown), stem(shown[at - 1]) if at else None
+            place = at / len(shown)
+            before = stem(shown[at - 1]) if slot in placed and at else None
+            then = stem(shown[at + 1]) if slot in placed and at + 1 < len(shown) else None
             # A value may sit inside a longer one of another type ("a diuretic", a sign).
             fits = [(s, filled(" ".join(heard[s[0] : s[1]]), s[2][type_name]))
                     for s in free if type_name in s[2]] or [
                 (s, v) for s in free
                 if (v := self._values.value(type_name, heard[s[0] : s[1]])[0]) and v.value]
-            best = min(fits, default=None, key=lambda f: (not f[0][0] or stem(
-                heard[f[0][0] - 1]) != after, abs(f[0][0] / len(heard) - place)))
+            best = min(fits, default=None, key=lambda f: (
+                *_beside(heard, f[0], before, then), abs(f[0][0] / len(heard) - place)))
             if best is not None:
                 free.remove(best[0])
                 slots[slot] = best[1]
@@ -330,6 +333,15 @@ def _heard_in_place(pattern: str) -> re.Pattern[str]:
     """A sample's pattern with each capture as long as a device lets a slot's words be."""
     return re.compile(pattern.replace(_CAPTURE.format(_MAX_VALUE_WORDS - 1),
                                       _CAPTURE.format(_MAX_HEARD_WORDS - 1)))
+
+
+def _beside(heard: list[str], span: Span, before: str | None,
+            then: str | None) -> tuple[bool, bool]:
+    """Whether the word a sample puts before a placeholder, then the one after it, are missing
+    beside `span` ("my {muscle} just": "my calf just locked", not "on my feet all day")."""
+    a, b = span[0], span[1]
+    return (not (a > 0 and stem(heard[a - 1]) == before),
+            not (b < len(heard) and stem(heard[b]) == then))
 
 
 def _captures(sample: _Sample, m: re.Match[str], heard: list[str]) -> list[tuple[str, list[str]]]:

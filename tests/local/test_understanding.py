@@ -551,6 +551,19 @@ def test_a_step_number_is_the_one_said_after_step(real: Resolver, say: str, numb
     assert (intent, slots["number"]) == ("GoToStepIntent", number)
 
 
+# Of two muscles said, the cramp is in the one said with the sample's words either side of it
+# ("my {muscle} just cramped"), not the one in the story around it ("on my feet all day").
+@pytest.mark.parametrize(("say", "muscle"), [
+    ("i'd been on my feet all day and then my calf just cramped up out of nowhere", "calf"),
+    ("i was up on my feet all night at work and now my calf has gone rock hard", "calf"),
+    ("after a long shift on my feet my shin has gone tight", "shin"),
+])
+def test_the_muscle_is_the_one_said_where_the_sample_says_it(real: Resolver, say: str,
+                                                             muscle: str) -> None:
+    intent, slots = _heard(real, say)
+    assert (intent, slots["muscle"]) == ("CrampReliefIntent", muscle)
+
+
 if __name__ == "__main__":  # python -m tests.local.test_understanding: the numbers and misses
     intent_acc, slot_acc, misses = accuracy(Resolver(model.load("en-US").raw))
     print(f"intent {intent_acc:.1%}  slot {slot_acc:.1%}  over {len(CASES)} utterances")
