@@ -18,7 +18,7 @@ import yaml
 
 from bench.report import Row
 from bench.stats import median, percentile, ratio
-from skill import model
+from skill import model, protocol
 from skill.local.alexa_phrases import (
     BUILT_IN_VALUES,
     CARRIER_JOINERS,
@@ -46,6 +46,7 @@ FALLBACK = "AMAZON.FallbackIntent"
 INVOKED = " (invoked)"
 ORDINAL = "AMAZON.Ordinal"
 STEP_NUMBER = "number"
+SIGN, NORMAL = "symptom", "normal"
 INTENT_TARGET = 0.97  # on the held-out half
 SLOT_TARGET = 0.95
 FALLBACK_TARGET = 0.90  # out-of-domain requests left to Alexa
@@ -91,6 +92,11 @@ def heard(resolution: Any) -> tuple[str, dict[str, str | None]]:
     for value in resolution.slots.values():
         if value.type == ORDINAL:
             slots.setdefault(STEP_NUMBER, value.raw)
+    # They label the sign a denial rules out `symptom` however it was said; the model places a
+    # sign said as its healthy opposite ("both legs are the same size") in the `normal` slot,
+    # and the protocol names the sign value it rules out.
+    if (normal := slots.pop(NORMAL, None)) is not None:
+        slots.setdefault(SIGN, protocol.default().normal_findings.get(normal, normal))
     return intent, slots
 
 

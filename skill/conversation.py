@@ -19,6 +19,7 @@ from .content import Line, line
 Slots = Mapping[str, str | None]
 PRESENT = "present"  # SymptomDeniedIntent's second sign: "not swollen, but {present}"
 ALSO = "also"  # a second sign said with the first: "numb and {also}", "no swelling or {also}"
+NORMAL = "normal"  # SymptomDeniedIntent's sign said as its healthy opposite: "I {normal} fine"
 HEARD = ".heard"  # slot name + HEARD: the words heard, where Alexa resolved them to another value
 
 
@@ -460,15 +461,21 @@ def symptom_denied(state: State, slots: Slots) -> Reply:
     """"No swelling": raises nothing; an answer when it is what the question asks about. A sign
     named as a lack or a statement ("no, can't walk", "no, it's getting worse") is confirmed by
     the "no": reported, never denied. A second sign denied with it ("no swelling or redness",
-    {also}) is denied too; a second sign said with it ("not swollen, but numb") is reported."""
+    {also}) is denied too; a second sign said with it ("not swollen, but numb") is reported.
+    A sign said as its healthy opposite ("both legs are the same size", {normal}) is denied;
+    words in that place that no healthy finding explains may be a sign, and are reported."""
     proto = _protocol()
-    said = [slots, *filter(None, [_second_sign(slots, ALSO)])]
+    ruled_out = proto.normal_findings.get(slots.get(NORMAL) or "")
+    named = slots.get("symptom") or slots.get("symptom" + HEARD) or not ruled_out
+    said = [*([slots] if named else []), *filter(None, [_second_sign(slots, ALSO)])]
     confirmed = [s for s in said if _confirmed_by_no(s)]
     signs = [_symptom_sign(s) for s in said if s not in confirmed]
+    signs += [proto.symptoms[ruled_out]] if ruled_out else []
     for sign in signs:
         if sign not in state.signs and sign not in state.denied:  # a raised sign stays raised
             state = replace(state, denied=(*state.denied, sign))
-    if present := [*confirmed, *filter(None, [_second_sign(slots, PRESENT)])]:
+    unexplained = {} if ruled_out else _second_sign(slots, NORMAL)
+    if present := [*confirmed, *filter(None, [_second_sign(slots, PRESENT), unexplained])]:
         return symptom(state, present[0])
     if state.pending == "redflag" and set(signs) & set(proto.questions[state.question].covers):
         return no(state, slots)

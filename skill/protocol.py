@@ -86,6 +86,7 @@ class Protocol:
     signs: Mapping[str, Sign]
     situations: Mapping[str, str]  # a situation of SITUATIONS -> sign
     symptoms: Mapping[str, str]  # SymptomType value -> sign
+    normal_findings: Mapping[str, str]  # NormalFindingType value -> SymptomType value ruled out
     muscles: Mapping[str, Muscle]  # MuscleType value -> meaning
     unnamed_muscle: Muscle
     unknown_muscle: Muscle
@@ -271,7 +272,8 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
         return frozenset(sign_ref(v, *at, i) for i, v in enumerate(value))
 
     root = mapping(data)
-    known = {"dispositions", "steps", "questions", "signs", "situations", "symptoms", "muscles",
+    known = {"dispositions", "steps", "questions", "signs", "situations", "symptoms",
+             "normal_findings", "muscles",
              "unnamed_muscle", "unknown_muscle", "screen_words", "lack_words",
              "easing_words", "statement_words"}
     for key in root:
@@ -333,6 +335,11 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
 
     symptoms = {str(v): sign_ref(s, "symptoms", v)
                 for v, s in mapping(root["symptoms"], "symptoms").items()}
+    normal_findings = {}
+    for v, ruled_out in mapping(root["normal_findings"], "normal_findings").items():
+        if ruled_out not in symptoms:
+            raise fail(f"{ruled_out!r} is not a value in symptoms:", "normal_findings", v)
+        normal_findings[str(v)] = str(ruled_out)
     situations = {str(k): sign_ref(s, "situations", k)
                   for k, s in mapping(root["situations"], "situations").items()}
     for name in SITUATIONS:
@@ -369,7 +376,7 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
     statement_words = word_list(root["statement_words"], "statement_words")
 
     protocol = Protocol(source, tuple(dispositions), frozenset(ends), tuple(steps),
-                        tuple(questions), signs, situations, symptoms, muscles,
+                        tuple(questions), signs, situations, symptoms, normal_findings, muscles,
                         muscle(root["unnamed_muscle"], "unnamed_muscle"),
                         muscle(root["unknown_muscle"], "unknown_muscle"), screen_words,
                         lack_words, easing_words, statement_words, data)

@@ -53,7 +53,8 @@ def test_the_required_intents_and_built_ins_are_there(locale: str) -> None:
     assert intents["CrampReliefIntent"].slots == {"muscle": "MuscleType"}
     assert intents["SymptomReportIntent"].slots == {"symptom": "SymptomType", "also": "SymptomType"}
     assert intents["SymptomDeniedIntent"].slots == {
-        "symptom": "SymptomType", "present": "SymptomType", "also": "SymptomType"}
+        "symptom": "SymptomType", "present": "SymptomType", "also": "SymptomType",
+        "normal": "NormalFindingType"}
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -64,6 +65,8 @@ def test_every_slot_value_has_something_to_say(locale: str) -> None:
     clinical = protocol.default()
     assert {v.name for v in types["MuscleType"]} == set(clinical.muscles)
     assert {v.name for v in types["SymptomType"]} == set(clinical.symptoms)
+    # A healthy finding ("the same size") rules out the sign value the protocol names for it.
+    assert {v.name for v in types["NormalFindingType"]} == set(clinical.normal_findings)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

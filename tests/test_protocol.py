@@ -36,6 +36,8 @@ def _load(tmp_path: Path, text: str) -> protocol.Protocol:
         ("  stomach: {outside: true, in_pregnancy: pregnancy_belly}",
          "  stomach: {outside: true, stretch: calf}", "needs exactly one of"),
         ("  daily life: daily_life\n", "", "no slot value, question, muscle or situation"),
+        ("  same size: leg bigger", "  same size: leg smaller",
+         "'leg smaller' is not a value in symptoms"),
         ("steps:\n", "stepz:\n", "unknown section"),
         ("  frequent cramps: frequent_cramps", "  frequent cramps: [oops", "not valid YAML"),
         ('lack_words: ["can\'t",', "lack_words: [no, ", "must be a list of words"),
