@@ -466,8 +466,10 @@ def symptom_denied(state: State, slots: Slots) -> Reply:
     words in that place that no healthy finding explains may be a sign, and are reported."""
     proto = _protocol()
     ruled_out = proto.normal_findings.get(slots.get(NORMAL) or "")
-    named = slots.get("symptom") or slots.get("symptom" + HEARD) or not ruled_out
-    said = [*([slots] if named else []), *filter(None, [_second_sign(slots, ALSO)])]
+    # A finding said alone leaves the first sign slot empty: that is no unknown sign denied.
+    named = slots.get("symptom") or slots.get("symptom" + HEARD)
+    first = [slots] if named or not ruled_out else []
+    said = [*first, *filter(None, [_second_sign(slots, ALSO)])]
     confirmed = [s for s in said if _confirmed_by_no(s)]
     signs = [_symptom_sign(s) for s in said if s not in confirmed]
     signs += [proto.symptoms[ruled_out]] if ruled_out else []

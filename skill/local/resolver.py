@@ -275,7 +275,7 @@ class Resolver:
             type_name = types[slot]
             at = shown.index(f"{{{slot}}}") if slot in placed else 0
             place = at / len(shown)
-            before = stem(shown[at - 1]) if slot in placed and at else None
+            before = stem(shown[at - 1]) if at else None
             then = stem(shown[at + 1]) if slot in placed and at + 1 < len(shown) else None
             # A value may sit inside a longer one of another type ("a diuretic", a sign).
             fits = [(s, filled(" ".join(heard[s[0] : s[1]]), s[2][type_name]))
