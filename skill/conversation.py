@@ -313,6 +313,13 @@ def _second_sign(slots: Slots, name: str) -> dict[str, str | None]:
     return {"symptom": slots.get(name), "symptom" + HEARD: slots.get(name + HEARD)}
 
 
+def _elsewhere_said(slots: Slots) -> bool:
+    """Whether a symptom slot's words, whole, are about something other than the leg ("a cold",
+    however Alexa resolved it): the words as heard decide, before any value or screen word."""
+    said = slots.get("symptom" + HEARD) or slots.get("symptom")
+    return said is not None and _protocol().said_of_elsewhere(said)
+
+
 def _easing_said(slots: Slots) -> bool:
     """Whether a symptom slot holds no sign the model lists, nothing screened, and only words
     that say the cramp is easing ("better", "a bit less")."""
@@ -429,13 +436,14 @@ def emergency(state: State, slots: Slots) -> Reply:
 
 def symptom(state: State, slots: Slots) -> Reply:
     """A warning sign reported at any moment: the advice at once (unless a step caused it).
-    An unlisted "sign" that is only easing words ("it's a bit easier") is the cramp easing.
+    An unlisted "sign" that is only easing words ("it's a bit easier") is the cramp easing; one
+    that is only about something else ("I have a cold") is out of scope, as any request is.
     Two signs said together ("numb and cold") are both raised; the advice is the graver's."""
     if second := _second_sign(slots, ALSO):
         first = {k: v for k, v in slots.items() if not k.startswith(ALSO)}
-        if _easing_said(second):
+        if _easing_said(second) or _elsewhere_said(second):
             return symptom(state, first)
-        if _easing_said(first):  # "it's easing but it's numb"
+        if _easing_said(first) or _elsewhere_said(first):  # "it's easing but it's numb"
             return symptom(state, second)
         # A sign a step already given can cause is no news; of the others, the graver speaks.
         said = {_symptom_sign(first): first, _symptom_sign(second): second}
@@ -445,6 +453,8 @@ def symptom(state: State, slots: Slots) -> Reply:
         graver = _protocol().most_serious(news)
         lesser = [sign for sign in news if sign != graver and sign not in state.signs]
         return symptom(replace(state, signs=(*state.signs, *lesser)), said[graver])
+    if _elsewhere_said(slots):
+        return fallback(state, slots)
     if _easing_said(slots):
         if state.step is not None and state.pending != "better_now":
             return easing(state, slots)

@@ -93,6 +93,7 @@ class Protocol:
     screen_words: Mapping[str, tuple[str, ...]]  # sign -> words screened in raw slot values
     lack_words: tuple[str, ...]  # words that open a sign said as a lack ("can't walk")
     easing_words: frozenset[str]  # whole answers in a sign's slot that mean it is easing
+    elsewhere_words: frozenset[str]  # whole answers in a sign's slot not about the leg ("a cold")
     statement_words: tuple[str, ...]  # words that open a sign said as a statement ("it's worse")
     data: Mapping[str, Any]  # the checked file, for the compiled copy
 
@@ -144,6 +145,11 @@ class Protocol:
     def said_as_easing(self, said: str) -> bool:
         """Whether the words in a sign's slot are, whole, the cramp easing ("a bit easier")."""
         return _folded(said) in self.easing_words
+
+    def said_of_elsewhere(self, said: str) -> bool:
+        """Whether the words in a sign's slot are, whole, about something other than the leg:
+        another illness ("a cold") or the room ("freezing in here")."""
+        return _folded(said) in self.elsewhere_words
 
     def keys(self) -> Mapping[str, frozenset[str]]:
         """Every content key the protocol needs spoken or shown (no placeholders)."""
@@ -275,7 +281,7 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
     known = {"dispositions", "steps", "questions", "signs", "situations", "symptoms",
              "normal_findings", "muscles",
              "unnamed_muscle", "unknown_muscle", "screen_words", "lack_words",
-             "easing_words", "statement_words"}
+             "easing_words", "elsewhere_words", "statement_words"}
     for key in root:
         if key not in known:
             raise fail(f"unknown section (expected {sorted(known)})", key)
@@ -373,13 +379,14 @@ def _build(data: Any, source: str, where: Callable[..., str]) -> Protocol:
         screen_words[name] = word_list(needles, "screen_words", name)
     lack_words = word_list(root["lack_words"], "lack_words")
     easing_words = frozenset(word_list(root["easing_words"], "easing_words"))
+    elsewhere_words = frozenset(word_list(root["elsewhere_words"], "elsewhere_words"))
     statement_words = word_list(root["statement_words"], "statement_words")
 
     protocol = Protocol(source, tuple(dispositions), frozenset(ends), tuple(steps),
                         tuple(questions), signs, situations, symptoms, normal_findings, muscles,
                         muscle(root["unnamed_muscle"], "unnamed_muscle"),
                         muscle(root["unknown_muscle"], "unknown_muscle"), screen_words,
-                        lack_words, easing_words, statement_words, data)
+                        lack_words, easing_words, elsewhere_words, statement_words, data)
     reachable = {*symptoms.values(), *screen_words, *situations.values(),
                  *(c for q in questions for c in q.covers[:1]),
                  *(m.sign for m in muscles.values() if m.sign),

@@ -42,6 +42,7 @@ def _load(tmp_path: Path, text: str) -> protocol.Protocol:
         ("  frequent cramps: frequent_cramps", "  frequent cramps: [oops", "not valid YAML"),
         ('lack_words: ["can\'t",', "lack_words: [no, ", "must be a list of words"),
         ("easing_words: [better,", "easing_words: [{better: 1},", "must be a list of words"),
+        ("elsewhere_words: [a cold,", "elsewhere_words: [7,", "must be a list of words"),
         ('statement_words: ["it\'s",', "statement_words: [[], ", "must be a list of words"),
     ],
 )
