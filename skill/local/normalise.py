@@ -95,6 +95,7 @@ _IRREGULAR = {
     "this": "this", "its": "it", "us": "us", "yes": "yes", "news": "news", "worse": "worse",
     "better": "better", "always": "always", "sometimes": "sometimes", "anymore": "anymore",
     "quite": "quite",  # not "quit": "it's quite red" is no request to stop
+    "shiny": "shiny",  # not "shin": tight, shiny skin is swelling, not a shin cramp
 }
 
 

@@ -516,6 +516,12 @@ def test_word_families_share_a_stem(family: str) -> None:
     assert len({stem(w) for w in family.split()}) == 1
 
 
+@pytest.mark.parametrize("pair", ["shiny shin", "quite quit"])
+def test_words_that_mean_other_things_keep_their_own_stem(pair: str) -> None:
+    # "Tight and shiny" skin is swelling; folded into "shin" it was a shin cramp.
+    assert len({stem(w) for w in pair.split()}) == 2
+
+
 def test_emergency_numbers_are_spelled_as_said() -> None:
     assert normalise("call 911!") == " ".join(["call", "nine", "one", "one"])
 
@@ -526,7 +532,7 @@ def test_emergency_numbers_are_spelled_as_said() -> None:
 DEVELOPMENT_FLOOR = 0.95
 # Sign reports the development half sends where no sign is heard (a stretch, a "still cramping"):
 # not yet zero, so a ratchet: a model change may lower it, never raise it.
-SIGNS_MISROUTED = 73
+SIGNS_MISROUTED = 72
 
 
 def test_the_development_half_keeps_its_accuracy_and_safety(real: Resolver) -> None:
