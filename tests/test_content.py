@@ -79,6 +79,15 @@ def test_no_easing_answer_is_a_way_of_saying_a_sign(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_no_healthy_finding_is_a_way_of_saying_a_sign(locale: str) -> None:
+    # A phrase in both lists ("once in a blue moon") is a sign to one and its denial to the other.
+    types = model.load(locale).types
+    signs = {w.lower() for v in types["SymptomType"] for w in (v.name, *v.synonyms)}
+    findings = {w.lower() for v in types["NormalFindingType"] for w in (v.name, *v.synonyms)}
+    assert signs.isdisjoint(findings)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_no_answer_about_something_else_is_a_way_of_saying_a_sign(locale: str) -> None:
     # Words about something other than the leg ("a cold") are out of scope whatever Alexa
     # resolved them to; were one a listed sign, that sign would be silenced.
