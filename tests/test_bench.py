@@ -242,9 +242,10 @@ def test_a_set_with_an_unknown_meaning_or_a_bare_yes_is_refused(tmp_path: Path) 
 # (Rounds 26 to 28, 870 hard answers, joined it this stop: they left 107 slipped when they came,
 # 39 once read; 29 after the next stop's samples for pain that stays and emergencies after a yes;
 # 22 once emergencies told after a denial had samples of their own; 18 once "I don't remember"
-# and "hard to tell" said with words after them were unsure.)
+# and "hard to tell" said with words after them were unsure; 15 with three more emergencies told
+# after a denial.)
 ANSWERS_FLOOR = 0.89
-ANSWERS_SLIPPED = 18  # signs left below urgent and emergencies missed, together
+ANSWERS_SLIPPED = 15  # signs left below urgent and emergencies missed, together
 
 
 def test_the_answers_development_set_keeps_its_safety() -> None:
