@@ -16,6 +16,11 @@ from skill.handlers import Route
 LOCALES = model.locales()
 
 
+def _phrases(locale: str, type_name: str) -> set[str]:
+    """Every value and synonym of one slot type, lower case: what Alexa resolves to it."""
+    return {w.lower() for v in model.load(locale).types[type_name] for w in (v.name, *v.synonyms)}
+
+
 def _routed_intents() -> set[str]:
     """Intent names with a route of their own (the catch-all for unknown intents excluded)."""
     return {r.intent for r in routes() if isinstance(r, Route) and r.intent}
@@ -73,27 +78,20 @@ def test_every_slot_value_has_something_to_say(locale: str) -> None:
 def test_no_easing_answer_is_a_way_of_saying_a_sign(locale: str) -> None:
     # Easing words in a sign's slot are read as the cramp easing; were one a listed sign, that
     # sign would be missed.
-    values = model.load(locale).types["SymptomType"]
-    signs = {w.lower() for v in values for w in (v.name, *v.synonyms)}
-    assert signs.isdisjoint(protocol.default().easing_words)
+    assert _phrases(locale, "SymptomType").isdisjoint(protocol.default().easing_words)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_no_healthy_finding_is_a_way_of_saying_a_sign(locale: str) -> None:
     # A phrase in both lists ("once in a blue moon") is a sign to one and its denial to the other.
-    types = model.load(locale).types
-    signs = {w.lower() for v in types["SymptomType"] for w in (v.name, *v.synonyms)}
-    findings = {w.lower() for v in types["NormalFindingType"] for w in (v.name, *v.synonyms)}
-    assert signs.isdisjoint(findings)
+    assert _phrases(locale, "SymptomType").isdisjoint(_phrases(locale, "NormalFindingType"))
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_no_answer_about_something_else_is_a_way_of_saying_a_sign(locale: str) -> None:
     # Words about something other than the leg ("a cold") are out of scope whatever Alexa
     # resolved them to; were one a listed sign, that sign would be silenced.
-    values = model.load(locale).types["SymptomType"]
-    signs = {w.lower() for v in values for w in (v.name, *v.synonyms)}
-    assert signs.isdisjoint(protocol.default().elsewhere_words)
+    assert _phrases(locale, "SymptomType").isdisjoint(protocol.default().elsewhere_words)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
