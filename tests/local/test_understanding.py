@@ -532,7 +532,7 @@ def test_emergency_numbers_are_spelled_as_said() -> None:
 DEVELOPMENT_FLOOR = 0.95
 # Sign reports the development half sends where no sign is heard (a stretch, a "still cramping"):
 # not yet zero, so a ratchet: a model change may lower it, never raise it.
-SIGNS_MISROUTED = 71
+SIGNS_MISROUTED = 67
 
 
 def test_the_development_half_keeps_its_accuracy_and_safety(real: Resolver) -> None:
