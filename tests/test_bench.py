@@ -244,9 +244,10 @@ def test_a_set_with_an_unknown_meaning_or_a_bare_yes_is_refused(tmp_path: Path) 
 # 22 once emergencies told after a denial had samples of their own; 18 once "I don't remember"
 # and "hard to tell" said with words after them were unsure; 15 with three more emergencies told
 # after a denial. Round 29, 459 more, joined it a stop later: with them 46 slipped as they came,
-# 21 once their stroke signs, collapses and hedged signs had samples.)
+# 21 once their stroke signs, collapses and hedged signs had samples; 20 with a cold foot
+# after a yes.)
 ANSWERS_FLOOR = 0.89
-ANSWERS_SLIPPED = 21  # signs left below urgent and emergencies missed, together
+ANSWERS_SLIPPED = 20  # signs left below urgent and emergencies missed, together
 
 
 def test_the_answers_development_set_keeps_its_safety() -> None:
