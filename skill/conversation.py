@@ -329,6 +329,11 @@ def _easing_said(slots: Slots) -> bool:
             and proto.said_as_easing(said))
 
 
+def _no_sign_said(slots: Slots) -> bool:
+    """Whether a symptom slot holds words that are no sign: the cramp easing, or something else."""
+    return _easing_said(slots) or _elsewhere_said(slots)
+
+
 def _expected(state: State, sign: str) -> bool:
     """Whether a step already given can itself cause this (warmth from a heating pad)."""
     steps = _protocol().steps[: state.furthest + 1]
@@ -441,9 +446,9 @@ def symptom(state: State, slots: Slots) -> Reply:
     Two signs said together ("numb and cold") are both raised; the advice is the graver's."""
     if second := _second_sign(slots, ALSO):
         first = {k: v for k, v in slots.items() if not k.startswith(ALSO)}
-        if _easing_said(second) or _elsewhere_said(second):
+        if _no_sign_said(second):
             return symptom(state, first)
-        if _easing_said(first) or _elsewhere_said(first):  # "it's easing but it's numb"
+        if _no_sign_said(first):  # "it's easing but it's numb"
             return symptom(state, second)
         # A sign a step already given can cause is no news; of the others, the graver speaks.
         said = {_symptom_sign(first): first, _symptom_sign(second): second}
